@@ -20,10 +20,15 @@ ETCD_VERSION=v3.5.21            # go.etcd.io/etcd/server/v3 — what k8s.io/kube
 KWOK_VERSION=v0.7.0             # sigs.k8s.io/kwok
 PULUMI_DEFAULT_VERSION=3.248.0  # github.com/pulumi/pulumi/pkg/v3 — must equal npm @pulumi/pulumi
 CLIPBOARD_REPLACE=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e # pkg/v3 go.mod
-# pulumi-resource-kubernetes: the provider module has no tags; the proxy serves this one commit.
+# pulumi-resource-kubernetes: the provider module has no tags of its own, and the Go module proxy
+# reachable here serves exactly one version of it: the commit of 2026-01-15, one day before the
+# sdk/v4.25.0 tag (2026-01-16, 144dd813). Its schema has the same API groups as npm 4.25.0 (no
+# resource.k8s.io/v1, which 4.34.x has). sdk/v4 v4.34.x and provider commits of 4.34.x are refused
+# ("not available"), so 4.34.2 cannot be built here: the repo should pin @pulumi/kubernetes 4.25.0.
 PULUMI_K8S_PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
 PULUMI_K8S_PROVIDER_PSEUDO=v4.0.0-20260115033456-f47bc2d6f199
-PULUMI_K8S_VERSION=${PULUMI_K8S_VERSION_OVERRIDE:-}   # filled below from the module when empty
+PULUMI_K8S_SDK_VERSION=v4.25.0  # published sdk/v4 that replaces the provider's `=> ../sdk`
+PULUMI_K8S_VERSION=4.25.0       # version stamped into the binary and used for `pulumi plugin install`
 RECIPE=3                        # bump when the build recipe changes in a way the pins do not show
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,7 +57,7 @@ $PULUMI_DEFAULT_VERSION: keep them equal (change PULUMI_DEFAULT_VERSION in test/
 fi
 
 PINS="kube=$KUBE_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION pulumi=$PULUMI_VERSION \
-clip=$CLIPBOARD_REPLACE k8sprov=$PULUMI_K8S_PROVIDER_PSEUDO:$PULUMI_K8S_VERSION recipe=$RECIPE \
+clip=$CLIPBOARD_REPLACE k8sprov=$PULUMI_K8S_PROVIDER_PSEUDO:$PULUMI_K8S_SDK_VERSION:$PULUMI_K8S_VERSION recipe=$RECIPE \
 go=$(go env GOVERSION)"
 KEY=$(printf '%s' "$PINS" | sha256sum | cut -c1-12)
 CACHE=${E2E_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/user-platform-e2e/$KEY}
@@ -176,6 +181,48 @@ build_pulumi() {
   [[ $("$BIN/pulumi" version) == "v$PULUMI_VERSION" ]]
 }
 
+# ---------------------------------------------------------------- pulumi-resource-kubernetes
+build_pulumi_kubernetes() {
+  local w=$CACHE/src/pulumi-kubernetes dir
+  dir=$(go mod download -json "$PULUMI_K8S_PROVIDER_MODULE@$PULUMI_K8S_PROVIDER_PSEUDO" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [[ -d $dir ]] || { echo "module $PULUMI_K8S_PROVIDER_MODULE@$PULUMI_K8S_PROVIDER_PSEUDO not downloaded"; return 1; }
+  rm -rf "$w"
+  mkdir -p "$(dirname "$w")"
+  cp -r "$dir" "$w"
+  chmod -R u+w "$w"
+  cd "$w"
+  grep -n '^replace' go.mod || true
+  go mod edit -replace "github.com/pulumi/pulumi-kubernetes/sdk/v4=github.com/pulumi/pulumi-kubernetes/sdk/v4@$PULUMI_K8S_SDK_VERSION"
+  # the embedded schema-embed.json / terraform-mapping-embed.json are generated, not in the module zip
+  (cd cmd/pulumi-resource-kubernetes && VERSION=$PULUMI_K8S_VERSION go run generate.go)
+  ls -l cmd/pulumi-resource-kubernetes/*-embed.json
+  go build -p "$JOBS" -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PULUMI_K8S_VERSION" \
+    -o "$BIN/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes
+  # a provider plugin has no --version: start it, it prints its gRPC port, then stop it
+  local port
+  port=$(timeout 20 "$BIN/pulumi-resource-kubernetes" </dev/null 2>/dev/null | head -n1 || true)
+  echo "pulumi-resource-kubernetes started and printed port: $port"
+  [[ $port =~ ^[0-9]+$ ]]
+  # also register it in PULUMI_HOME (a pulumi-resource-kubernetes on PATH is used as an ambient plugin)
+  PULUMI_HOME=$CACHE/pulumi-home PULUMI_SKIP_UPDATE_CHECK=true \
+    "$BIN/pulumi" plugin install resource kubernetes "v$PULUMI_K8S_VERSION" --file "$BIN/pulumi-resource-kubernetes"
+  PULUMI_HOME=$CACHE/pulumi-home PULUMI_SKIP_UPDATE_CHECK=true "$BIN/pulumi" plugin ls
+}
+
+check_pulumi_kubernetes_npm() {
+  local f v
+  f=$(find "$REPO_ROOT" -maxdepth 5 -path '*/node_modules/@pulumi/kubernetes/package.json' \
+        -not -path '*/node_modules/*/node_modules/*' 2>/dev/null | sort | head -n1)
+  [[ -n $f ]] || return 0
+  v=$(node -e 'const p=require(process.argv[1]);process.stdout.write((p.pulumi&&p.pulumi.version)||p.version)' "$f")
+  if [[ $v != "$PULUMI_K8S_VERSION" ]]; then
+    log "WARNING: $f declares plugin kubernetes $v, but the provider built here is $PULUMI_K8S_VERSION"
+    log "WARNING: (only that provider commit is served); it is on PATH, so Pulumi uses it as an ambient"
+    log "WARNING: plugin for any requested version. Pin @pulumi/kubernetes to $PULUMI_K8S_VERSION to match."
+  fi
+}
+
 # ---------------------------------------------------------------- env.sh
 write_env() {
   cat >"$CACHE/env.sh" <<EOF
@@ -208,16 +255,21 @@ main() {
         timed etcd build_etcd
         timed kwok build_kwok
         timed pulumi build_pulumi
+        timed pulumi-kubernetes build_pulumi_kubernetes
         ;;
       kube) timed kube build_kube ;;
       etcd) timed etcd build_etcd ;;
       kwok) timed kwok build_kwok ;;
       pulumi) timed pulumi build_pulumi ;;
+      pulumi-kubernetes)
+        [[ -f $STAMPS/pulumi ]] || timed pulumi build_pulumi
+        timed pulumi-kubernetes build_pulumi_kubernetes ;;
       env) ;;
       *) die "unknown target: $t" ;;
     esac
   done
   write_env
+  check_pulumi_kubernetes_npm
   printf '%-20s %5ds\n' total "$(($(date +%s) - t0))" >>"$CACHE/timings.run"
   log "timings (this run):"
   sed 's/^/    /' "$CACHE/timings.run" >&2
