@@ -1,0 +1,164 @@
+// Package cache is the Redis adapter: a cache-aside decorator of the user
+// repository. Redis is an optimisation only: when it fails or is down, reads
+// go to the repository and the service stays up.
+package cache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/example/user-platform/services/user-service/internal/domain"
+)
+
+// KeyPrefix prefixes every cache key: the key of a user is KeyPrefix + id.
+const KeyPrefix = "user-service:user:v1:"
+
+// Key returns the cache key of a user id.
+func Key(id string) string { return KeyPrefix + id }
+
+// Options configures the Redis client.
+type Options struct {
+	Addr     string
+	Password string
+	DB       int
+	PoolSize int
+}
+
+// NewClient returns a go-redis client with short timeouts, so that a slow or
+// dead Redis costs little per request. It does not connect.
+func NewClient(o Options) *redis.Client {
+	return redis.NewClient(&redis.Options{
+		Addr:            o.Addr,
+		Password:        o.Password,
+		DB:              o.DB,
+		PoolSize:        o.PoolSize,
+		DialTimeout:     250 * time.Millisecond,
+		ReadTimeout:     200 * time.Millisecond,
+		WriteTimeout:    200 * time.Millisecond,
+		PoolTimeout:     250 * time.Millisecond,
+		MaxRetries:      0,
+		DisableIdentity: true, // no CLIENT SETINFO round trip on every new connection
+	})
+}
+
+// CachedRepository implements cache-aside for GetByID on top of another
+// repository, and invalidates the key of every user it writes.
+type CachedRepository struct {
+	next   domain.UserRepository
+	rdb    redis.UniversalClient
+	ttl    time.Duration
+	log    *slog.Logger
+	cb     *gobreaker.CircuitBreaker[any]
+	opTime time.Duration
+}
+
+var _ domain.UserRepository = (*CachedRepository)(nil)
+
+// NewCachedRepository wraps next with a Redis cache of TTL ttl.
+func NewCachedRepository(next domain.UserRepository, rdb redis.UniversalClient, ttl time.Duration, log *slog.Logger) *CachedRepository {
+	c := &CachedRepository{next: next, rdb: rdb, ttl: ttl, log: log, opTime: 200 * time.Millisecond}
+	// While Redis is down the breaker skips it entirely, instead of paying a
+	// failed dial on every request; it retries every 2s.
+	c.cb = gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
+		Name:        "redis",
+		MaxRequests: 1,
+		Interval:    10 * time.Second,
+		Timeout:     2 * time.Second,
+		ReadyToTrip: func(counts gobreaker.Counts) bool { return counts.ConsecutiveFailures >= 3 },
+		IsSuccessful: func(err error) bool {
+			return err == nil || errors.Is(err, redis.Nil)
+		},
+		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
+		OnStateChange: func(_ string, from, to gobreaker.State) {
+			log.Warn("redis circuit breaker", slog.String("from", from.String()), slog.String("to", to.String()))
+		},
+	})
+	return c
+}
+
+type entry struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	CreatedAt int64  `json:"created_at_us"`
+}
+
+// GetByID implements domain.UserRepository: Redis first, then the repository.
+func (c *CachedRepository) GetByID(ctx context.Context, id string) (*domain.User, error) {
+	if u, ok := c.get(ctx, id); ok {
+		return u, nil
+	}
+	u, err := c.next.GetByID(ctx, id)
+	if err != nil {
+		return nil, err //nolint:wrapcheck // the decorated repository already wraps
+	}
+	c.set(ctx, u)
+	return u, nil
+}
+
+// Create implements domain.UserRepository and invalidates the user's key.
+func (c *CachedRepository) Create(ctx context.Context, u *domain.User) error {
+	if err := c.next.Create(ctx, u); err != nil {
+		return err //nolint:wrapcheck // the decorated repository already wraps
+	}
+	c.invalidate(ctx, u.ID)
+	return nil
+}
+
+// List implements domain.UserRepository (not cached: pages change with every write).
+func (c *CachedRepository) List(ctx context.Context, after domain.Cursor, limit int) (domain.Page, error) {
+	return c.next.List(ctx, after, limit) //nolint:wrapcheck // pass-through
+}
+
+func (c *CachedRepository) get(ctx context.Context, id string) (*domain.User, bool) {
+	v, err := c.cb.Execute(func() (any, error) {
+		ctx, cancel := context.WithTimeout(ctx, c.opTime)
+		defer cancel()
+		return c.rdb.Get(ctx, Key(id)).Bytes()
+	})
+	if err != nil {
+		if !errors.Is(err, redis.Nil) && !errors.Is(err, gobreaker.ErrOpenState) && !errors.Is(err, gobreaker.ErrTooManyRequests) {
+			c.log.Debug("cache get failed", slog.String("error", err.Error()))
+		}
+		return nil, false
+	}
+	b, _ := v.([]byte)
+	var e entry
+	if err := json.Unmarshal(b, &e); err != nil || e.ID != id {
+		return nil, false
+	}
+	return &domain.User{ID: e.ID, Name: e.Name, Email: e.Email, CreatedAt: time.UnixMicro(e.CreatedAt).UTC()}, true
+}
+
+func (c *CachedRepository) set(ctx context.Context, u *domain.User) {
+	b, err := json.Marshal(entry{ID: u.ID, Name: u.Name, Email: u.Email, CreatedAt: u.CreatedAt.UnixMicro()})
+	if err != nil {
+		return
+	}
+	_, err = c.cb.Execute(func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opTime)
+		defer cancel()
+		return nil, c.rdb.Set(ctx, Key(u.ID), b, c.ttl).Err()
+	})
+	if err != nil {
+		c.log.Debug("cache set failed", slog.String("error", err.Error()))
+	}
+}
+
+func (c *CachedRepository) invalidate(ctx context.Context, id string) {
+	_, err := c.cb.Execute(func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opTime)
+		defer cancel()
+		return nil, c.rdb.Del(ctx, Key(id)).Err()
+	})
+	if err != nil {
+		c.log.Warn("cache invalidation failed", slog.String("key", Key(id)), slog.String("error", fmt.Sprint(err)))
+	}
+}
