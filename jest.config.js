@@ -1,8 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/charts', '<rootDir>/policies', '<rootDir>/infra', '<rootDir>/test'].filter((p) =>
-    require('fs').existsSync(p.replace('<rootDir>', __dirname)),
+  roots: ['<rootDir>/charts', '<rootDir>/policies', '<rootDir>/infra', '<rootDir>/test'].filter(
+    (p) => require('fs').existsSync(p.replace('<rootDir>', __dirname)),
   ),
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/e2e/'],

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadEnvironments, selectEnvironments } from './config/load';
+import { loadEnvironments, selectEnvironments, type EnvironmentOverrides } from './config/load';
 import { renderEnvironments } from './synth/render';
 import { writeEnvironments } from './synth/write';
 
@@ -9,39 +9,38 @@ export interface SynthOptions {
   readonly outdir: string;
   /** Environments to synthesize. @default all */
   readonly environments: readonly string[];
+  /** Settings to synthesize instead of charts/config/environments.ts. @default that file */
+  readonly settings?: EnvironmentOverrides;
 }
 
 /** Validates the settings, renders every selected environment and writes it atomically. */
 export function synth(options: SynthOptions): string[] {
-  const selected = selectEnvironments(loadEnvironments(), options.environments);
+  const selected = selectEnvironments(loadEnvironments(options.settings), options.environments);
   const rendered = renderEnvironments(selected);
   writeEnvironments(options.outdir, rendered);
   return rendered.map((r) => `${options.outdir}/${r.environment.name}`);
 }
 
-function main(argv: readonly string[]): number {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      env: { type: 'string', multiple: true, short: 'e' },
-      outdir: { type: 'string', short: 'o' },
-      quiet: { type: 'boolean', short: 'q' },
-    },
-    strict: true,
-  });
-  const folders = synth({
-    outdir: values.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist',
-    environments: values.env ?? [],
-  });
-  if (values.quiet !== true) for (const f of folders) console.log(`synthesized ${f}`);
-  return 0;
-}
-
-if (require.main === module) {
+/** The command line of `npm run synth`; returns the exit code. */
+export function cli(argv: readonly string[]): number {
   try {
-    process.exitCode = main(process.argv.slice(2));
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        env: { type: 'string', multiple: true, short: 'e' },
+        outdir: { type: 'string', short: 'o' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
+      strict: true,
+    });
+    const folders = synth({
+      outdir: values.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist',
+      environments: values.env ?? [],
+    });
+    if (values.quiet !== true) for (const f of folders) console.log(`synthesized ${f}`);
+    return 0;
   } catch (error) {
     console.error(`synth failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
+    return 1;
   }
 }

@@ -1,5 +1,5 @@
 /** A recursive partial: what an environment overrides of the shared defaults. */
-export type DeepPartial<T> = T extends readonly (infer _U)[]
+export type DeepPartial<T> = T extends readonly unknown[]
   ? T
   : T extends object
     ? { [K in keyof T]?: DeepPartial<T[K]> }

@@ -20,7 +20,11 @@ const byteQuantity = z.string().refine(isByteQuantity, {
   message: 'must be a byte quantity such as "128Mi" or "1Gi" (no sign, no exponent)',
 });
 
-const port = z.number().int().min(1024, 'must be >= 1024 (the container runs as non-root)').max(65535);
+const port = z
+  .number()
+  .int()
+  .min(1024, 'must be >= 1024 (the container runs as non-root)')
+  .max(65535);
 
 const cidr = z
   .string()

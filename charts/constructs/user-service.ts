@@ -9,7 +9,12 @@ import { ExternalSecret } from './external-secret';
 import { GrpcService } from './grpc-service';
 import { SettingsConfigMap } from './settings-config-map';
 import { UserServiceDeployment } from './user-service-deployment';
-import { cidrPeers, namespacePeers, WorkloadNetworkPolicy, type NetworkRule } from './workload-network-policy';
+import {
+  cidrPeers,
+  namespacePeers,
+  WorkloadNetworkPolicy,
+  type NetworkRule,
+} from './workload-network-policy';
 
 /** Props of {@link UserService}. */
 export interface UserServiceProps {
@@ -89,7 +94,11 @@ export class UserService extends Construct {
       storeKind: env.secrets.storeKind,
       refreshInterval: env.secrets.refreshInterval,
       data: [
-        { secretKey: SECRET_KEYS.dbPassword, remoteKey: env.secrets.remoteKey, property: 'db-password' },
+        {
+          secretKey: SECRET_KEYS.dbPassword,
+          remoteKey: env.secrets.remoteKey,
+          property: 'db-password',
+        },
         {
           secretKey: SECRET_KEYS.redisPassword,
           remoteKey: env.secrets.remoteKey,
