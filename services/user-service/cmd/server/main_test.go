@@ -110,7 +110,9 @@ func TestSIGTERMDrainsInFlightCalls(t *testing.T) {
 	defer func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
-			<-exited
+			if err := <-exited; err != nil {
+				t.Logf("killed server: %v", err)
+			}
 		}
 		if t.Failed() {
 			t.Logf("server logs:\n%s", logs.String())

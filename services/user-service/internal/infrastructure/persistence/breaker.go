@@ -57,7 +57,7 @@ func NewBreakerRepository(next domain.UserRepository, ping func(context.Context)
 		// Answers from a healthy database (not found, duplicate, ...) are successes;
 		// no answer (refused, reset, timed out) is a failure.
 		IsSuccessful: func(err error) bool {
-			return err == nil || !(errors.Is(err, domain.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded))
+			return err == nil || (!errors.Is(err, domain.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded))
 		},
 		// A caller that gave up says nothing about the database.
 		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
