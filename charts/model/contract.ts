@@ -79,3 +79,10 @@ export const ENV_VARS = {
   otelEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
   consulAddr: 'CONSUL_HTTP_ADDR',
 } as const;
+
+/**
+ * Label of each environment's Namespace that names the environment (`dev`, `staging`, `prod`).
+ * The policies read it to judge the objects of that namespace by the environment's rules
+ * (digest-pinned images and at least two replicas outside dev).
+ */
+export const ENVIRONMENT_LABEL = 'user-platform.example.com/environment';
