@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { loadEnvironments, selectEnvironments, type EnvironmentOverrides } from './config/load';
 import { renderEnvironments } from './synth/render';
 import { writeEnvironments } from './synth/write';
+import { GITOPS_FOLDER, gitopsFiles } from './gitops/render';
+import type { GitOpsSettingsInput } from './gitops/schema';
 
 /** Options of one synthesis run. */
 export interface SynthOptions {
@@ -11,14 +13,23 @@ export interface SynthOptions {
   readonly environments: readonly string[];
   /** Settings to synthesize instead of charts/config/environments.ts. @default that file */
   readonly settings?: EnvironmentOverrides;
+  /**
+   * GitOps settings for dist/gitops/ (Argo CD and Flux objects of every environment), or
+   * false to skip that folder. @default charts/gitops/settings.ts
+   */
+  readonly gitops?: GitOpsSettingsInput | false;
 }
 
 /** Validates the settings, renders every selected environment and writes it atomically. */
 export function synth(options: SynthOptions): string[] {
-  const selected = selectEnvironments(loadEnvironments(options.settings), options.environments);
-  const rendered = renderEnvironments(selected);
-  writeEnvironments(options.outdir, rendered);
-  return rendered.map((r) => `${options.outdir}/${r.environment.name}`);
+  const all = loadEnvironments(options.settings);
+  const rendered = renderEnvironments(selectEnvironments(all, options.environments));
+  const extra = new Map<string, Map<string, string>>();
+  if (options.gitops !== false) extra.set(GITOPS_FOLDER, gitopsFiles(all, options.gitops));
+  writeEnvironments(options.outdir, rendered, extra);
+  return [...rendered.map((r) => r.environment.name), ...extra.keys()].map(
+    (folder) => `${options.outdir}/${folder}`,
+  );
 }
 
 /** The command line of `npm run synth`; returns the exit code. */
@@ -30,12 +41,15 @@ export function cli(argv: readonly string[]): number {
         env: { type: 'string', multiple: true, short: 'e' },
         outdir: { type: 'string', short: 'o' },
         quiet: { type: 'boolean', short: 'q' },
+        gitops: { type: 'boolean', default: true },
       },
+      allowNegative: true,
       strict: true,
     });
     const folders = synth({
       outdir: values.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist',
       environments: values.env ?? [],
+      ...(values.gitops ? {} : { gitops: false as const }),
     });
     if (values.quiet !== true) for (const f of folders) console.log(`synthesized ${f}`);
     return 0;

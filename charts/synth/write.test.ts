@@ -33,7 +33,7 @@ describe('synth to disk', () => {
 
   it('writes one folder per environment with a kustomization listing every file', () => {
     synth({ outdir, environments: [] });
-    expect(readdirSync(outdir).sort()).toEqual(['dev', 'prod', 'staging']);
+    expect(readdirSync(outdir).sort()).toEqual(['dev', 'gitops', 'prod', 'staging']);
     for (const env of ['dev', 'staging', 'prod']) {
       const files = readdirSync(join(outdir, env)).filter((f) => f !== 'kustomization.yaml');
       const kustomization = readFileSync(join(outdir, env, 'kustomization.yaml'), 'utf8');
