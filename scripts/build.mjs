@@ -15,20 +15,20 @@ function newestMtime(path) {
   return Math.max(0, ...readdirSync(path).map((entry) => newestMtime(join(path, entry))));
 }
 
-/** Rebuilds lib/synth.js when any input is newer than it (or when forced). */
-export async function buildLib({ force = false } = {}) {
+/** Rebuilds lib/synth.js (or another entry's bundle) when any input is newer than it (or when forced). */
+export async function buildLib({ force = false, entry = 'charts/cli.ts', outfile = OUTFILE } = {}) {
   if (
     !force &&
-    existsSync(OUTFILE) &&
-    statSync(OUTFILE).mtimeMs >= Math.max(...INPUTS.map(newestMtime))
+    existsSync(outfile) &&
+    statSync(outfile).mtimeMs >= Math.max(...INPUTS.map(newestMtime))
   ) {
     return false;
   }
   const { build } = await import('esbuild');
   await build({
-    entryPoints: ['charts/cli.ts'],
+    entryPoints: [entry],
     bundle: true,
-    outfile: OUTFILE,
+    outfile,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
