@@ -1,0 +1,3 @@
+import { runPolicyCli } from './main';
+
+process.exitCode = runPolicyCli(process.argv.slice(2));
