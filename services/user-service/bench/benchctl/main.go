@@ -28,20 +28,22 @@ func main() {
 	since := fs.Int64("since", 0, "process start time, Unix ns (wait)")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up after")
 	_ = fs.Parse(os.Args[2:])
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-	defer cancel()
-	var err error
-	switch os.Args[1] {
-	case "wait":
-		err = wait(ctx, *addr, time.Unix(0, *since))
-	case "seed":
-		err = seed(ctx, *addr)
-	default:
-		err = fmt.Errorf("unknown command %q", os.Args[1])
-	}
-	if err != nil {
+	if err := dispatch(os.Args[1], *addr, *since, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "benchctl:", err)
 		os.Exit(1)
+	}
+}
+
+func dispatch(cmd, addr string, since int64, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	switch cmd {
+	case "wait":
+		return wait(ctx, addr, time.Unix(0, since))
+	case "seed":
+		return seed(ctx, addr)
+	default:
+		return fmt.Errorf("unknown command %q", cmd)
 	}
 }
 
