@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Environment } from '../config/schema';
+import { ENVIRONMENT_LABEL } from '../model/contract';
 import { componentLabels } from '../model/labels';
 import { DefaultDenyNetworkPolicy } from '../constructs/default-deny-network-policy';
 import { RestrictedNamespace } from '../constructs/restricted-namespace';
@@ -25,7 +26,11 @@ export class UserServiceChart extends Chart {
     this.environment = env;
     const platformLabels = componentLabels({ version: env.version, component: 'platform' });
 
-    new RestrictedNamespace(this, 'Namespace', { name: env.namespace, labels: platformLabels });
+    new RestrictedNamespace(this, 'Namespace', {
+      name: env.namespace,
+      // The policies judge the namespace's objects by the rules of the environment it names.
+      labels: { ...platformLabels, [ENVIRONMENT_LABEL]: env.name },
+    });
     new DefaultDenyNetworkPolicy(this, 'DefaultDeny', {
       namespace: env.namespace,
       labels: platformLabels,
