@@ -1,9 +1,8 @@
 import { createTwoFilesPatch } from 'diff';
-import { parseAllDocuments } from 'yaml';
-import { toYaml } from '../../synth/write';
+import { parseAllDocuments, stringify } from 'yaml';
 import type { Tree } from './tree';
 
-/** One object of a rendered tree, in canonical YAML (comments and layout do not count). */
+/** One object of a rendered tree, in canonical YAML (comments, layout and key order do not count). */
 export interface RenderedObject {
   /** dist/ folder: the environment name or `gitops`. */
   readonly group: string;
@@ -30,6 +29,11 @@ interface Identified {
   readonly metadata?: { readonly name?: unknown; readonly namespace?: unknown };
 }
 
+/** YAML with sorted keys and no line folding, so that equal objects give equal text. */
+function canonicalYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0, sortMapEntries: true, aliasDuplicateObjects: false });
+}
+
 function objectKey(doc: unknown, file: string): string {
   const o = (typeof doc === 'object' && doc !== null ? doc : {}) as Identified;
   const name = o.metadata?.name;
@@ -52,7 +56,7 @@ export function objectsOf(tree: Tree): Map<string, RenderedObject> {
           const js = d.toJS() as unknown;
           return js === null || js === undefined
             ? []
-            : [{ key: objectKey(js, name), yaml: toYaml(js) }];
+            : [{ key: objectKey(js, name), yaml: canonicalYaml(js) }];
         })
       : [{ key: name, yaml: content }];
     for (const entry of entries) {

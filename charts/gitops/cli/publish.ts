@@ -129,7 +129,7 @@ export function publish(options: PublishOptions): PublishResult {
     } catch (cleanup) {
       throw new Error(
         `${error instanceof Error ? error.message : String(error)}\n(and restoring ${root} failed: ${String(cleanup)})`,
-        { cause: error },
+        { cause: cleanup },
       );
     }
     throw error;
