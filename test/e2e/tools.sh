@@ -277,4 +277,4 @@ main() {
   echo "$BIN"
 }
 
-main "$@"
+main "$@"; exit $?  # one line: bash never reads past it, even if this file is edited meanwhile
