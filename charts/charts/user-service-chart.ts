@@ -3,9 +3,16 @@ import type { Construct } from 'constructs';
 import type { Environment } from '../config/schema';
 import { ENVIRONMENT_LABEL } from '../model/contract';
 import { componentLabels } from '../model/labels';
+import { ConsulCluster } from '../constructs/consul-cluster';
 import { DefaultDenyNetworkPolicy } from '../constructs/default-deny-network-policy';
+import { OtelCollector } from '../constructs/otel-collector';
 import { RestrictedNamespace } from '../constructs/restricted-namespace';
-import { UserService } from '../constructs/user-service';
+import {
+  imageReference,
+  tracingSettings,
+  UserService,
+  userServiceSelector,
+} from '../constructs/user-service';
 
 /** Props of {@link UserServiceChart}. */
 export interface UserServiceChartProps {
@@ -15,7 +22,8 @@ export interface UserServiceChartProps {
 
 /**
  * Everything one environment runs: its restricted namespace, the namespace-wide default deny,
- * and the user service with its optional parts.
+ * the Consul servers and the OpenTelemetry Collector where they are on, and the user service
+ * wired to exactly the parts that run (settings, secret, egress and ingress rules).
  */
 export class UserServiceChart extends Chart {
   readonly environment: Environment;
@@ -35,6 +43,78 @@ export class UserServiceChart extends Chart {
       namespace: env.namespace,
       labels: platformLabels,
     });
-    new UserService(this, 'UserService', { environment: env });
+    const consul = env.consul.enabled ? consulCluster(this, env) : undefined;
+    const otel = env.otel.enabled ? otelCollector(this, env) : undefined;
+
+    new UserService(this, 'UserService', {
+      environment: env,
+      extraSettings: {
+        ...(otel === undefined ? {} : { ...tracingSettings(env), ...otel.clientSettings }),
+        ...consul?.clientSettings,
+      },
+      extraEgress: [
+        ...(otel === undefined ? [] : [otel.clientEgress]),
+        ...(consul === undefined ? [] : [consul.clientEgress]),
+      ],
+      extraIngress: consul?.clientIngress === undefined ? [] : [consul.clientIngress],
+      extraSecretEnv: consul?.clientSecretEnv ?? [],
+    });
   }
+}
+
+function consulCluster(scope: Construct, env: Environment): ConsulCluster {
+  const c = env.consul;
+  return new ConsulCluster(scope, 'Consul', {
+    namespace: env.namespace,
+    servers: c.servers,
+    datacenter: c.datacenter,
+    image: imageReference(c.image),
+    imagePullPolicy: c.image.pullPolicy,
+    version: required(c.image.tag, `${env.name}: consul.image.tag`),
+    requests: c.resources.requests,
+    limits: c.resources.limits,
+    storage: c.storage,
+    podAntiAffinity: c.podAntiAffinity,
+    zoneSpread: env.topologySpread.zone,
+    tls: c.tls,
+    acl: c.acl,
+    secretStore: {
+      storeName: env.secrets.storeName,
+      storeKind: env.secrets.storeKind,
+      refreshInterval: env.secrets.refreshInterval,
+      remoteKey: c.secretsRemoteKey,
+    },
+    leaveSeconds: c.leaveSeconds,
+    clientSelector: userServiceSelector(),
+    // The service registers a gRPC health check that the servers call on its gRPC port.
+    healthCheckPorts: [env.ports.grpc],
+  });
+}
+
+function otelCollector(scope: Construct, env: Environment): OtelCollector {
+  const o = env.otel;
+  return new OtelCollector(scope, 'OtelCollector', {
+    namespace: env.namespace,
+    version: required(o.image.tag, `${env.name}: otel.image.tag`),
+    image: imageReference(o.image),
+    imagePullPolicy: o.image.pullPolicy,
+    replicas: o.replicas,
+    requests: o.resources.requests,
+    limits: o.resources.limits,
+    exporter:
+      o.exporter === 'debug'
+        ? { type: 'debug', verbosity: o.debugVerbosity }
+        : { type: 'otlp', backend: required(o.backend, `${env.name}: otel.backend`) },
+    ...(o.kubernetesAttributes.enabled
+      ? { kubernetesAttributes: { apiServer: o.kubernetesAttributes.apiServer } }
+      : {}),
+    clientSelector: userServiceSelector(),
+    topologySpread: env.topologySpread,
+  });
+}
+
+/** A setting the schema guarantees; fails loudly should it ever be missing. */
+function required<T>(value: T | undefined, field: string): T {
+  if (value === undefined) throw new Error(`${field} is required`);
+  return value;
 }

@@ -2,6 +2,15 @@ import type { DeepPartial } from './merge';
 import type { EnvironmentInput, EnvironmentName } from './schema';
 
 /**
+ * Digests of the upstream multi-arch image indexes for the tags below, as pinned in public
+ * repositories (this machine cannot reach a registry to check them): verify with
+ * `crane digest docker.io/hashicorp/consul:1.21.5` (and the collector's tag) before a release.
+ */
+const CONSUL_DIGEST = 'sha256:6126c30072690cb3173a450ff5bde120c3a01e11c9dccab83b1b2314d4c828bd';
+const OTEL_COLLECTOR_DIGEST =
+  'sha256:2fed8ff024bdb42473890724fa0833bd31e16197aa4790d8e0be3829f87f0de1';
+
+/**
  * Settings shared by every environment. Each environment below overrides what differs.
  * Sizes and autoscaling come from the article: HPA 3..20 at 70 % CPU and 80 % memory,
  * requests 100m/64Mi, limits 500m/256Mi.
@@ -48,8 +57,44 @@ export const defaults: Omit<EnvironmentInput, 'name' | 'namespace'> = {
   },
   ingressNamespaces: [],
   topologySpread: { zone: 'ScheduleAnyway', hostname: 'ScheduleAnyway' },
-  consul: { enabled: true },
-  otel: { enabled: true },
+  consul: {
+    enabled: true,
+    image: {
+      repository: 'docker.io/hashicorp/consul',
+      tag: '1.21.5',
+      requireDigest: true,
+      pullPolicy: 'Always',
+    },
+    servers: 3,
+    datacenter: 'dc1',
+    resources: {
+      requests: { cpu: '100m', memory: '128Mi', ephemeralStorage: '64Mi' },
+      limits: { cpu: '500m', memory: '512Mi', ephemeralStorage: '256Mi' },
+    },
+    storage: { size: '10Gi' },
+    podAntiAffinity: 'required',
+    tls: true,
+    acl: true,
+    secretsRemoteKey: 'consul',
+    leaveSeconds: 30,
+  },
+  otel: {
+    enabled: true,
+    image: {
+      repository: 'docker.io/otel/opentelemetry-collector-k8s',
+      tag: '0.161.0',
+      requireDigest: true,
+      pullPolicy: 'Always',
+    },
+    replicas: 2,
+    resources: {
+      requests: { cpu: '100m', memory: '256Mi', ephemeralStorage: '32Mi' },
+      limits: { cpu: '1', memory: '512Mi', ephemeralStorage: '128Mi' },
+    },
+    exporter: 'otlp',
+    debugVerbosity: 'basic',
+    kubernetesAttributes: { enabled: true, apiServer: { port: 443, egressCidrs: ['10.0.0.0/28'] } },
+  },
 };
 
 /** What each environment changes. Keys are the environment names; there are no others. */
@@ -77,6 +122,30 @@ export const environments: Record<
     },
     redis: { host: 'redis.dev.internal.example.com' },
     secrets: { remoteKey: 'dev/user-service' },
+    consul: {
+      image: { requireDigest: false },
+      servers: 1,
+      resources: {
+        requests: { cpu: '50m', memory: '64Mi', ephemeralStorage: '32Mi' },
+        limits: { cpu: '250m', memory: '256Mi', ephemeralStorage: '128Mi' },
+      },
+      storage: { size: '1Gi' },
+      podAntiAffinity: 'preferred',
+      tls: false,
+      acl: false,
+      secretsRemoteKey: 'dev/consul',
+    },
+    otel: {
+      image: { requireDigest: false },
+      replicas: 1,
+      resources: {
+        requests: { cpu: '50m', memory: '128Mi', ephemeralStorage: '32Mi' },
+        limits: { cpu: '250m', memory: '256Mi', ephemeralStorage: '64Mi' },
+      },
+      exporter: 'debug',
+      debugVerbosity: 'detailed',
+      kubernetesAttributes: { enabled: false },
+    },
   },
   staging: {
     namespace: 'user-service-staging',
@@ -90,6 +159,19 @@ export const environments: Record<
     redis: { host: 'redis.staging.internal.example.com' },
     secrets: { remoteKey: 'staging/user-service' },
     topologySpread: { zone: 'ScheduleAnyway', hostname: 'DoNotSchedule' },
+    consul: {
+      image: { digest: CONSUL_DIGEST },
+      secretsRemoteKey: 'staging/consul',
+    },
+    otel: {
+      image: { digest: OTEL_COLLECTOR_DIGEST },
+      backend: {
+        host: 'otlp.tracing.staging.internal.example.com',
+        port: 4317,
+        egressCidrs: ['10.40.0.0/16'],
+        insecure: false,
+      },
+    },
   },
   prod: {
     namespace: 'user-service-prod',
@@ -103,5 +185,26 @@ export const environments: Record<
     redis: { host: 'redis.prod.internal.example.com' },
     secrets: { remoteKey: 'prod/user-service' },
     topologySpread: { zone: 'DoNotSchedule', hostname: 'DoNotSchedule' },
+    consul: {
+      image: { digest: CONSUL_DIGEST },
+      servers: 5,
+      resources: {
+        requests: { cpu: '250m', memory: '256Mi', ephemeralStorage: '64Mi' },
+        limits: { cpu: '1', memory: '1Gi', ephemeralStorage: '256Mi' },
+      },
+      storage: { size: '20Gi' },
+      secretsRemoteKey: 'prod/consul',
+    },
+    otel: {
+      image: { digest: OTEL_COLLECTOR_DIGEST },
+      replicas: 3,
+      resources: { limits: { memory: '1Gi' } },
+      backend: {
+        host: 'otlp.tracing.prod.internal.example.com',
+        port: 4317,
+        egressCidrs: ['10.40.0.0/16'],
+        insecure: false,
+      },
+    },
   },
 };

@@ -74,6 +74,12 @@ const imageSchema = z
     }
   });
 
+/** An image of a third-party component: its tag is also the `app.kubernetes.io/version` label. */
+const componentImageSchema = imageSchema.refine((image) => image.tag !== undefined, {
+  path: ['tag'],
+  message: 'required: the tag is the app.kubernetes.io/version label of the component',
+});
+
 const resourceAmounts = z.strictObject({
   cpu,
   memory: byteQuantity,
@@ -124,11 +130,75 @@ const autoscalingSchema = z
     }
   });
 
+/** Any TCP port (servers outside the cluster, the API server). */
+const anyPort = z.number().int().min(1).max(65535);
+
 const endpointSchema = z.strictObject({
   host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
+  port: anyPort,
   /** Where the server lives, for the NetworkPolicy egress rule. */
   egressCidrs: z.array(cidr).min(1),
+});
+
+/** Raft needs a majority: an odd count tolerates as many failures as the next even one. */
+export const CONSUL_SERVER_COUNTS = [1, 3, 5] as const;
+
+const consulSchema = z.strictObject({
+  enabled: z.boolean(),
+  image: componentImageSchema,
+  /** Number of servers: 1 in dev, 3 or 5 elsewhere (checked per environment below). */
+  servers: z
+    .number()
+    .int()
+    .refine((n) => (CONSUL_SERVER_COUNTS as readonly number[]).includes(n), {
+      message: `must be one of ${CONSUL_SERVER_COUNTS.join(', ')} (an odd count keeps a Raft quorum)`,
+    }),
+  datacenter: dnsLabel,
+  resources: resourcesSchema,
+  storage: z.strictObject({
+    /** Size of each server's data volume. */
+    size: byteQuantity,
+    /** StorageClass of the data volumes; unset uses the cluster default. */
+    storageClassName: dnsLabel.optional(),
+  }),
+  /** Servers on distinct nodes: `required` outside dev (a node loss must not cost quorum). */
+  podAntiAffinity: z.enum(['required', 'preferred']),
+  /** TLS on server RPC (certificates from the secret store); required outside dev. */
+  tls: z.boolean(),
+  /** ACLs with default deny (tokens from the secret store); required outside dev. */
+  acl: z.boolean(),
+  /** Key of the Consul entry in the environment's secret store (`secrets.storeName`). */
+  secretsRemoteKey: z.string().min(1),
+  /** Grace period for a server to leave the cluster on SIGTERM. */
+  leaveSeconds: z.number().int().min(5).max(300),
+});
+
+const otelSchema = z.strictObject({
+  enabled: z.boolean(),
+  image: componentImageSchema,
+  /** Collector replicas (no HPA); 2 or more also get a PodDisruptionBudget. */
+  replicas: z.number().int().min(1).max(20),
+  resources: resourcesSchema,
+  /** `debug` logs spans (dev); `otlp` sends them to `backend` over OTLP/gRPC. */
+  exporter: z.enum(['debug', 'otlp']),
+  /** Verbosity of the debug exporter. */
+  debugVerbosity: z.enum(['basic', 'normal', 'detailed']),
+  /** The tracing backend (required with the otlp exporter). */
+  backend: endpointSchema
+    .extend({
+      /** Plaintext gRPC; false verifies the backend's certificate against the system roots. */
+      insecure: z.boolean(),
+    })
+    .optional(),
+  /**
+   * The k8s_attributes processor (pod, deployment and node names on every span). It is the
+   * only part that reads the Kubernetes API, so RBAC and the API egress exist only with it.
+   */
+  kubernetesAttributes: z.strictObject({
+    enabled: z.boolean(),
+    /** Where the API server's endpoints live (after the Service DNAT: e.g. 443 or 6443). */
+    apiServer: z.strictObject({ port: anyPort, egressCidrs: z.array(cidr).min(1) }),
+  }),
 });
 
 /** The validated settings of one environment. */
@@ -168,8 +238,8 @@ export const environmentSchema = z
       zone: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
       hostname: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
     }),
-    consul: z.strictObject({ enabled: z.boolean() }),
-    otel: z.strictObject({ enabled: z.boolean() }),
+    consul: consulSchema,
+    otel: otelSchema,
   })
   .superRefine((env, ctx) => {
     if (env.ports.grpc === env.ports.http) {
@@ -186,7 +256,70 @@ export const environmentSchema = z
         message: `must not exceed database.maxConns (${env.database.maxConns})`,
       });
     }
+    refineConsul(env.name, env.consul, ctx);
+    refineOtel(env.name, env.otel, ctx);
   });
+
+function refineConsul(
+  name: EnvironmentName,
+  consul: z.infer<typeof consulSchema>,
+  ctx: z.RefinementCtx,
+): void {
+  if (name === 'dev') {
+    if (consul.servers !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['consul', 'servers'],
+        message: `dev runs a single Consul server, got ${consul.servers}`,
+      });
+    }
+    return;
+  }
+  if (consul.servers < 3) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['consul', 'servers'],
+      message: `must be 3 or 5 outside dev (one server cannot survive a failure), got ${consul.servers}`,
+    });
+  }
+  for (const key of ['tls', 'acl'] as const) {
+    if (!consul[key]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['consul', key],
+        message: 'must be true outside dev',
+      });
+    }
+  }
+  if (consul.podAntiAffinity !== 'required') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['consul', 'podAntiAffinity'],
+      message: 'must be "required" outside dev: two servers on one node share its failure',
+    });
+  }
+}
+
+function refineOtel(
+  name: EnvironmentName,
+  otel: z.infer<typeof otelSchema>,
+  ctx: z.RefinementCtx,
+): void {
+  if (otel.exporter === 'otlp' && otel.backend === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['otel', 'backend'],
+      message: 'required with the otlp exporter',
+    });
+  }
+  if (name !== 'dev' && otel.exporter === 'debug') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['otel', 'exporter'],
+      message: 'must be "otlp" outside dev: the debug exporter only logs spans',
+    });
+  }
+}
 
 /** Settings of one environment after validation. */
 export type Environment = z.infer<typeof environmentSchema>;

@@ -25,6 +25,13 @@ export interface ExternalSecretProps {
   readonly refreshInterval?: string;
   /** The keys to copy. */
   readonly data: readonly ExternalSecretKey[];
+  /**
+   * Keys of the produced Secret rendered from Go templates (template engine v2), where
+   * `{{ .<secretKey> }}` is the value of that key of `data`. Then only these keys are written,
+   * so a workload can mount whole files (for example a config file that embeds a token).
+   * @default none: the Secret holds the `data` keys as they are
+   */
+  readonly template?: Readonly<Record<string, string>>;
 }
 
 /** external-secrets.io API group and version of ExternalSecret. */
@@ -51,7 +58,12 @@ export class ExternalSecret extends Construct {
           name: props.name,
           creationPolicy: 'Owner',
           deletionPolicy: 'Retain',
-          template: { metadata: { labels: props.labels } },
+          template: {
+            ...(props.template === undefined
+              ? {}
+              : { engineVersion: 'v2', data: sortedRecord(props.template) }),
+            metadata: { labels: props.labels },
+          },
         },
         data: props.data.map((d) => ({
           secretKey: d.secretKey,
@@ -64,4 +76,8 @@ export class ExternalSecret extends Construct {
     });
     this.secretName = props.name;
   }
+}
+
+function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -9,13 +9,14 @@ import {
   PORT_NAMES,
   SHUTDOWN_STOP_SECONDS,
 } from '../model/contract';
+import {
+  spreadConstraint,
+  toKubeResources,
+  type ResourceAmounts,
+  type SpreadMode,
+} from './pod-defaults';
 
-/** Requests or limits, as Kubernetes quantities. */
-export interface ResourceAmounts {
-  readonly cpu: string;
-  readonly memory: string;
-  readonly ephemeralStorage: string;
-}
+export type { ResourceAmounts, SpreadMode } from './pod-defaults';
 
 /** An environment variable read from a key of a Secret. */
 export interface SecretEnv {
@@ -23,9 +24,6 @@ export interface SecretEnv {
   readonly secretName: string;
   readonly key: string;
 }
-
-/** How pods spread over a topology domain. */
-export type SpreadMode = 'DoNotSchedule' | 'ScheduleAnyway';
 
 /** Props of {@link UserServiceDeployment}. */
 export interface UserServiceDeploymentProps {
@@ -187,22 +185,4 @@ export class UserServiceDeployment extends Construct {
       }),
     );
   }
-}
-
-// Quantities go in as k8s.Quantity: the L1 object maps these fields through Quantity#value.
-function toKubeResources(amounts: ResourceAmounts): Record<string, k8s.Quantity> {
-  return {
-    cpu: k8s.Quantity.fromString(amounts.cpu),
-    memory: k8s.Quantity.fromString(amounts.memory),
-    'ephemeral-storage': k8s.Quantity.fromString(amounts.ephemeralStorage),
-  };
-}
-
-function spreadConstraint(topologyKey: string, mode: SpreadMode, labels: Record<string, string>) {
-  return {
-    maxSkew: 1,
-    topologyKey,
-    whenUnsatisfiable: mode,
-    labelSelector: { matchLabels: labels },
-  };
 }

@@ -27,6 +27,20 @@ export interface UserServiceProps {
   readonly extraSettings?: Record<string, string>;
   /** Egress to optional parts (the collector, Consul), besides DNS, Postgres and Redis. @default none */
   readonly extraEgress?: readonly NetworkRule[];
+  /** Ingress from optional parts (Consul's health checks), besides the callers. @default none */
+  readonly extraIngress?: readonly NetworkRule[];
+  /**
+   * Secret settings of optional parts (the Consul ACL token): each becomes a key of
+   * `user-service-secrets`, read from `property` of the service's store entry, and an
+   * environment variable of the same name.
+   * @default none
+   */
+  readonly extraSecretEnv?: readonly { readonly name: string; readonly property: string }[];
+}
+
+/** Labels that select the user service pods (other parts' network policies refer to them). */
+export function userServiceSelector(): Record<string, string> {
+  return selectorLabels({});
 }
 
 /** The image reference: by digest when there is one (DESIGN rule 6), else by tag. */
@@ -53,6 +67,16 @@ export function serviceSettings(env: Environment): Record<string, string> {
     [ENV_VARS.cacheTtl]: env.cacheTtl,
     [ENV_VARS.logLevel]: env.logLevel,
     [ENV_VARS.drainSeconds]: String(env.shutdown.drainSeconds),
+  };
+}
+
+/**
+ * The tracing settings besides the collector endpoint: service name and the article's
+ * parent-based ratio sampler (a ratio of 1 in dev samples every trace). Only set when a
+ * collector runs: without OTEL_EXPORTER_OTLP_ENDPOINT the service does not trace at all.
+ */
+export function tracingSettings(env: Environment): Record<string, string> {
+  return {
     [ENV_VARS.otelServiceName]: APP_NAME,
     [ENV_VARS.otelSampler]: 'parentbased_traceidratio',
     [ENV_VARS.otelSamplerArg]: String(env.tracing.samplingRatio),
@@ -72,8 +96,9 @@ export class UserService extends Construct {
     const env = props.environment;
     const namespace = env.namespace;
     const labels = componentLabels({ version: env.version, component: 'api' });
-    this.selector = selectorLabels({});
+    this.selector = userServiceSelector();
 
+    const extraSecretEnv = props.extraSecretEnv ?? [];
     const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: NAMES.serviceAccount, namespace, labels },
       automountToken: false,
@@ -104,6 +129,11 @@ export class UserService extends Construct {
           remoteKey: env.secrets.remoteKey,
           property: 'redis-password',
         },
+        ...extraSecretEnv.map((e) => ({
+          secretKey: e.name,
+          remoteKey: env.secrets.remoteKey,
+          property: e.property,
+        })),
       ],
     });
 
@@ -127,6 +157,11 @@ export class UserService extends Construct {
           secretName: secret.secretName,
           key: SECRET_KEYS.redisPassword,
         },
+        ...extraSecretEnv.map((e) => ({
+          name: e.name,
+          secretName: secret.secretName,
+          key: e.name,
+        })),
       ],
       drainSeconds: env.shutdown.drainSeconds,
       topologySpread: env.topologySpread,
@@ -165,7 +200,10 @@ export class UserService extends Construct {
       namespace,
       labels,
       podSelector: this.selector,
-      ingress: [{ peers: namespacePeers(env.ingressNamespaces), ports: servicePorts }],
+      ingress: [
+        { peers: namespacePeers(env.ingressNamespaces), ports: servicePorts },
+        ...(props.extraIngress ?? []),
+      ],
       egress: [
         { peers: cidrPeers(env.database.egressCidrs), ports: [{ port: env.database.port }] },
         { peers: cidrPeers(env.redis.egressCidrs), ports: [{ port: env.redis.port }] },

@@ -78,6 +78,8 @@ export const ENV_VARS = {
   otelSamplerArg: 'OTEL_TRACES_SAMPLER_ARG',
   otelEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
   consulAddr: 'CONSUL_HTTP_ADDR',
+  /** Read by the Consul API client (api.DefaultConfig) when ACLs are on. */
+  consulToken: 'CONSUL_HTTP_TOKEN',
 } as const;
 
 /**
