@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadEnvironments, selectEnvironments, type EnvironmentOverrides } from './config/load';
 import { renderEnvironments } from './synth/render';
 import { writeEnvironments } from './synth/write';
+import { enforcePolicies } from '../policies/gate';
 import { GITOPS_FOLDER, gitopsFiles } from './gitops/render';
 import type { GitOpsSettingsInput } from './gitops/schema';
 
@@ -20,10 +21,17 @@ export interface SynthOptions {
   readonly gitops?: GitOpsSettingsInput | false;
 }
 
-/** Validates the settings, renders every selected environment and writes it atomically. */
+/**
+ * Validates the settings, renders every selected environment, judges its objects by the
+ * policies (nothing is written when one fails) and writes them atomically.
+ */
 export function synth(options: SynthOptions): string[] {
   const all = loadEnvironments(options.settings);
   const rendered = renderEnvironments(selectEnvironments(all, options.environments));
+  for (const r of rendered) {
+    const environment = r.environment.name;
+    enforcePolicies(`environment ${environment}`, r.objects, { target: 'gitops', environment });
+  }
   const extra = new Map<string, Map<string, string>>();
   if (options.gitops !== false) extra.set(GITOPS_FOLDER, gitopsFiles(all, options.gitops));
   writeEnvironments(options.outdir, rendered, extra);
