@@ -1,0 +1,173 @@
+import * as pulumi from '@pulumi/pulumi';
+import { resolve } from 'node:path';
+import { loadEnvironments } from '../charts/config/load';
+import type { Environment } from '../charts/config/schema';
+import { imageReference } from '../charts/constructs/user-service';
+import { NAMES, PORT_NAMES } from '../charts/model/contract';
+import { renderEnvironment, type KubeObject } from '../charts/synth/render';
+import { UserServiceEnvironment } from './components/environment';
+import {
+  loadStackConfig,
+  REPOSITORY_ROOT,
+  StackConfigError,
+  type ConfigIssue,
+  type StackConfig,
+} from './config/stack-config';
+import { asRecord } from './kubernetes/objects';
+import { pinImage } from './kubernetes/pin-image';
+import { secretFromExternalSecret } from './kubernetes/secret-from-external-secret';
+
+/** The build context of the service image. */
+export const SERVICE_DIR = resolve(REPOSITORY_ROOT, 'services', 'user-service');
+
+/** The outputs of a stack (`pulumi stack output`). */
+export interface StackOutputs {
+  readonly environment: string;
+  /** `repository@sha256:...` the Deployment runs. */
+  readonly imageRef: pulumi.Output<string>;
+  readonly imageDigest: pulumi.Output<string>;
+  readonly namespace: string;
+  /** In-cluster gRPC address, `user-service.<ns>.svc.cluster.local:50051`. */
+  readonly grpcAddress: string;
+  /** In-cluster HTTP (REST gateway) address. */
+  readonly httpAddress: string;
+  /** The folder the YAML was rendered to, when the stack renders instead of applying. */
+  readonly renderedTo?: string;
+}
+
+/** Everything decided from config and charts before any resource is registered. */
+export interface StackPlan {
+  readonly environment: Environment;
+  /** The charts' objects with every ExternalSecret replaced by a Secret (image not pinned yet). */
+  readonly objects: readonly KubeObject[];
+  /** The image reference the charts wrote, replaced by the deployed one. */
+  readonly chartImage: string;
+  readonly grpcAddress: string;
+  readonly httpAddress: string;
+}
+
+function servicePort(service: KubeObject, portName: string): number {
+  const ports = asRecord(service.spec)?.ports;
+  const port = (Array.isArray(ports) ? ports : [])
+    .map(asRecord)
+    .find((p) => p?.name === portName)?.port;
+  if (typeof port !== 'number') {
+    throw new Error(`Service ${service.metadata.name} has no port named ${portName}`);
+  }
+  return port;
+}
+
+/**
+ * Loads the stack's environment from charts/config, renders its objects with the charts
+ * (the same objects `npm run synth` writes) and swaps every ExternalSecret for a Secret built
+ * from the stack secrets. Throws one error naming the stack and every missing config key, or
+ * the object at fault, before anything is registered.
+ */
+export function planStack(config: StackConfig): StackPlan {
+  const environment = loadEnvironments().find((e) => e.name === config.environment);
+  if (environment === undefined) {
+    throw new StackConfigError(config.project, config.stack, [
+      { key: 'environment', message: `no environment ${config.environment} in charts/config` },
+    ]);
+  }
+  const rendered = renderEnvironment(environment);
+  const issues: ConfigIssue[] = [];
+  const objects = rendered.flatMap((object) => {
+    if (object.kind !== 'ExternalSecret') return [object];
+    const swap = secretFromExternalSecret(object, config.secrets);
+    if (swap.ok) return [swap.secret];
+    issues.push(...swap.issues);
+    return [];
+  });
+  if (issues.length > 0) throw new StackConfigError(config.project, config.stack, issues);
+
+  const chartImage = imageReference(environment.image);
+  pinImage(objects, chartImage, chartImage);
+  const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === NAMES.service);
+  if (service === undefined) throw new Error(`the charts render no Service ${NAMES.service}`);
+  const host = `${NAMES.service}.${environment.namespace}.svc.cluster.local`;
+  return {
+    environment,
+    objects,
+    chartImage,
+    grpcAddress: `${host}:${servicePort(service, PORT_NAMES.grpc)}`,
+    httpAddress: `${host}:${servicePort(service, PORT_NAMES.http)}`,
+  };
+}
+
+/** The image the stack deploys. */
+interface DeployedImage {
+  readonly ref: pulumi.Output<string>;
+  readonly digest: pulumi.Output<string>;
+}
+
+/**
+ * Build mode: builds and pushes the image (the docker-build package and its plugin are loaded
+ * only here). Prebuilt mode: the configured `repository@sha256:...`, nothing registered.
+ */
+async function deployedImage(
+  config: StackConfig,
+  environment: Environment,
+): Promise<DeployedImage> {
+  if (config.image.mode === 'prebuilt') {
+    return {
+      ref: pulumi.output(config.image.reference),
+      digest: pulumi.output(config.image.digest),
+    };
+  }
+  const { UserServiceImage } = await import('./image/user-service-image');
+  return new UserServiceImage('user-service', {
+    repository: config.image.repository ?? environment.image.repository,
+    version: environment.version,
+    context: SERVICE_DIR,
+  });
+}
+
+/** What {@link deploy} registered. */
+export interface DeployResult {
+  readonly outputs: StackOutputs;
+  readonly environment: UserServiceEnvironment;
+}
+
+/**
+ * Deploys one stack: plans (see {@link planStack}), gets the image (built, or prebuilt), pins
+ * it by digest in every pod template and registers the objects under one
+ * {@link UserServiceEnvironment} with its own Kubernetes provider.
+ */
+export async function deploy(config: StackConfig): Promise<DeployResult> {
+  const plan = planStack(config);
+  const image = await deployedImage(config, plan.environment);
+  const { objects } = pinImage(plan.objects, plan.chartImage, image.ref);
+  const { context, kubeconfig, clusterIdentifier, renderYamlTo } = config.kubernetes;
+  const environment = new UserServiceEnvironment(`user-service-${plan.environment.name}`, {
+    objects,
+    provider: {
+      context,
+      kubeconfig: kubeconfig === undefined ? undefined : pulumi.secret(kubeconfig),
+      clusterIdentifier,
+      renderYamlToDirectory: renderYamlTo,
+      // Update ConfigMaps and Secrets in place, as `kubectl apply` of dist/ does; the
+      // checksum annotation of the pod template rolls the pods when the settings change.
+      enableConfigMapMutable: true,
+      enableSecretMutable: true,
+    },
+  });
+  return {
+    environment,
+    outputs: {
+      environment: plan.environment.name,
+      imageRef: image.ref,
+      imageDigest: image.digest,
+      namespace: plan.environment.namespace,
+      grpcAddress: plan.grpcAddress,
+      httpAddress: plan.httpAddress,
+      ...(renderYamlTo === undefined ? {} : { renderedTo: renderYamlTo }),
+    },
+  };
+}
+
+/** The Pulumi program: reads and validates the stack config, deploys, returns the outputs. */
+export async function run(): Promise<StackOutputs> {
+  const result = await deploy(loadStackConfig());
+  return result.outputs;
+}
