@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { get, only, synthConstruct } from '../../test/support/objects';
-import { restrictedViolations } from '../../test/support/pod-security';
+import { podSecurityFindings } from '../../policies/index';
 import { schemaErrors } from '../../test/support/schema-validation';
 import type { KubeObject } from '../synth/render';
 import { ConsulCluster, consulMaxUnavailable, type ConsulClusterProps } from './consul-cluster';
@@ -177,7 +177,7 @@ describe('ConsulCluster', () => {
 
   it('meets the restricted Pod Security Standard with a read-only root and a non-root uid >= 10000', () => {
     const { objects } = build();
-    expect(restrictedViolations(podSpec(objects))).toEqual([]);
+    expect(podSecurityFindings(statefulSet(objects))).toEqual([]);
     expect(get(container(objects), 'securityContext', 'readOnlyRootFilesystem')).toBe(true);
     expect(get(podSpec(objects), 'securityContext', 'runAsUser')).toBeGreaterThanOrEqual(10000);
     expect(get(podSpec(objects), 'securityContext', 'fsGroup')).toBe(

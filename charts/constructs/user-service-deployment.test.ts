@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
 import { get, only, synthConstruct } from '../../test/support/objects';
-import { restrictedViolations } from '../../test/support/pod-security';
+import { podSecurityFindings } from '../../policies/index';
 import { HEALTH_SERVICES, NONROOT_UID } from '../model/contract';
 import {
   terminationGracePeriodSeconds,
@@ -79,7 +79,7 @@ describe('UserServiceDeployment', () => {
 
   it('meets the restricted Pod Security Standard as distroless nonroot', () => {
     const d = deployment();
-    expect(restrictedViolations(pod(d))).toEqual([]);
+    expect(podSecurityFindings(d)).toEqual([]);
     expect(get(pod(d), 'securityContext')).toMatchObject({
       runAsNonRoot: true,
       runAsUser: NONROOT_UID,

@@ -1,5 +1,5 @@
 import { loadEnvironments } from '../config/load';
-import { restrictedViolations, podSpecOf } from '../../test/support/pod-security';
+import { podSecurityFindings, podTemplateOf } from '../../policies/index';
 import { schemaErrors } from '../../test/support/schema-validation';
 import { renderEnvironments } from './render';
 import { environmentFiles } from './write';
@@ -21,12 +21,12 @@ describe.each(rendered.map((r) => [r.environment.name, r] as const))(
     });
 
     it('meets the restricted Pod Security Standard in every pod template', () => {
-      const templates = r.objects.filter((o) => podSpecOf(o) !== undefined);
+      const templates = r.objects.filter((o) => podTemplateOf(o) !== undefined);
       expect(templates.length).toBeGreaterThan(0);
       for (const o of templates) {
         expect({
           object: `${o.kind}/${o.metadata.name}`,
-          violations: restrictedViolations(podSpecOf(o) ?? {}),
+          violations: podSecurityFindings(o),
         }).toEqual({
           object: `${o.kind}/${o.metadata.name}`,
           violations: [],
