@@ -16,6 +16,32 @@ describe('schemaErrors', () => {
     expect(schemaErrors(deployment({ name: 'c', image: 'i:1' }))).toEqual([]);
   });
 
+  const externalSecret = (template: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: 'x', namespace: 'ns' },
+    spec: {
+      secretStoreRef: { name: 's' },
+      target: { template },
+      data: [{ secretKey: 'k', remoteRef: { key: 'r' } }],
+    },
+  });
+
+  it('accepts an ExternalSecret that renders files from a v2 template', () => {
+    expect(
+      schemaErrors(externalSecret({ engineVersion: 'v2', data: { 'a.json': '{{ .k }}' } })),
+    ).toEqual([]);
+  });
+
+  it('rejects an ExternalSecret template with an unknown engine or a non-string file', () => {
+    expect(schemaErrors(externalSecret({ engineVersion: 'v3' })).join('\n')).toContain(
+      'must be equal to one of the allowed values',
+    );
+    expect(schemaErrors(externalSecret({ data: { 'a.json': 1 } })).join('\n')).toContain(
+      'must be string',
+    );
+  });
+
   it.each([
     ['a wrong type', deployment({ name: 'c', image: 1 }), 'image must be string'],
     [
