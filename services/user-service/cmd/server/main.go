@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/example/user-platform/services/user-service/internal/app"
 	"github.com/example/user-platform/services/user-service/internal/config"
@@ -20,6 +21,7 @@ var version = "dev"
 func main() { os.Exit(run()) }
 
 func run() int {
+	started := time.Now()
 	cfg, err := config.Load(os.LookupEnv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "user-service: %v\n", err)
@@ -33,7 +35,7 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, Version: version})
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: log, Version: version, StartedAt: started})
 	if err != nil {
 		log.Error("start-up failed", slog.String("error", err.Error()))
 		return 1

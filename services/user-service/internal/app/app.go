@@ -54,6 +54,8 @@ type Options struct {
 	StopTimeout time.Duration
 	// Breaker tunes the database circuit breaker.
 	Breaker persistence.BreakerConfig
+	// StartedAt is when main started, for the start-up time in the "serving" log.
+	StartedAt time.Time
 }
 
 // App is a wired, listening service. Run serves it until its context ends.
@@ -140,6 +142,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	a.breaker = persistence.NewBreakerRepository(pg, pg.Ping, brk)
 	var repo domain.UserRepository = a.breaker
 	if cfg.RedisAddr != "" {
+		cache.RouteClientLogs(a.log)
 		a.rdb = cache.NewClient(cache.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB})
 		a.closers = append(a.closers, func(context.Context) error { return a.rdb.Close() })
 		repo = cache.NewCachedRepository(repo, a.rdb, cfg.CacheTTL, a.log)
@@ -216,7 +219,12 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}()
 	a.health.SetReady(!a.breaker.Open())
+	var startup time.Duration
+	if !a.opts.StartedAt.IsZero() {
+		startup = time.Since(a.opts.StartedAt)
+	}
 	a.log.Info("serving", slog.String("grpc_addr", a.GRPCAddr()), slog.String("http_addr", a.HTTPAddr()),
+		slog.Duration("startup", startup),
 		slog.String("version", a.opts.Version), slog.Any("config", a.opts.Config))
 
 	monCtx, stopMonitor := context.WithCancel(context.WithoutCancel(ctx))
