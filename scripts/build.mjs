@@ -16,7 +16,12 @@ function newestMtime(path) {
 }
 
 /** Rebuilds lib/synth.js (or another entry's bundle) when any input is newer than it (or when forced). */
-export async function buildLib({ force = false, entry = 'charts/cli.ts', outfile = OUTFILE } = {}) {
+export async function buildLib({
+  force = false,
+  entry = 'charts/cli.ts',
+  outfile = OUTFILE,
+  external = [],
+} = {}) {
   if (
     !force &&
     existsSync(outfile) &&
@@ -29,6 +34,7 @@ export async function buildLib({ force = false, entry = 'charts/cli.ts', outfile
     entryPoints: [entry],
     bundle: true,
     outfile,
+    external,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
