@@ -19,8 +19,8 @@ CONC="${BENCH_CONCURRENCY:-50}"
 CONNS="${BENCH_CONNECTIONS:-2}"
 
 mkdir -p bin
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/server ./cmd/server
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/bareserver ./bench/bareserver
+CGO_ENABLED=0 go build -tags grpcnotrace -trimpath -ldflags "-s -w" -o bin/server ./cmd/server
+CGO_ENABLED=0 go build -tags grpcnotrace -trimpath -ldflags "-s -w" -o bin/bareserver ./bench/bareserver
 go build -o bin/benchctl ./bench/benchctl
 
 free_port() { local p; while :; do p=$(( (RANDOM % 20000) + 30000 )); (exec 3<>"/dev/tcp/127.0.0.1/${p}") 2>/dev/null || { echo "${p}"; return; }; done; }

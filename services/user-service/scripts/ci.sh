@@ -6,6 +6,11 @@
 set -euo pipefail
 
 SERVICE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Go needs a HOME (module and build caches); the toolchain may not be on PATH.
+export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+for d in /usr/local/go/bin "${HOME}/go/bin"; do
+  [[ -x "${d}/go" && ":${PATH}:" != *":${d}:"* ]] && export PATH="${PATH}:${d}"
+done
 cd "${SERVICE_DIR}"
 export TOOLS_BIN="${TOOLS_BIN:-${HOME}/.cache/user-service/bin}"
 export PATH="${TOOLS_BIN}:${PATH}"
@@ -81,7 +86,12 @@ step "fuzz (${FUZZTIME} each)"
 make --no-print-directory fuzz FUZZTIME="${FUZZTIME}"
 
 step "go build"
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/server ./cmd/server
+make --no-print-directory build
 ls -l bin/server
+size=$(stat -c %s bin/server)
+if (( size > 20000000 )); then
+  echo "stripped binary is ${size} bytes, over the 20 MB budget" >&2
+  exit 1
+fi
 
 step "user-service CI passed"

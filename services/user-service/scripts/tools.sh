@@ -4,7 +4,7 @@
 # pinned version is already installed is skipped.
 set -euo pipefail
 
-TOOLS_BIN="${TOOLS_BIN:-${HOME}/.cache/user-service/bin}"
+TOOLS_BIN="${TOOLS_BIN:-${HOME:-/root}/.cache/user-service/bin}"
 mkdir -p "${TOOLS_BIN}"
 
 # name|module@version
