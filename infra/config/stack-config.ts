@@ -17,7 +17,8 @@ import {
 const imageFields = environmentSchema.shape.image.shape;
 const PREBUILT_PATTERN = /^(?<repository>[^@]+)@(?<digest>sha256:[a-f0-9]{64})$/;
 
-const nonEmpty = z.string().trim().min(1, 'must not be empty');
+/** Not blank. Values are kept as given (never trimmed: they may be passwords). */
+const nonEmpty = z.string().refine((value) => value.trim().length > 0, 'must not be empty');
 
 const prebuiltReference = z
   .string()
@@ -39,42 +40,32 @@ const kubeconfig = nonEmpty.refine((value) => value.includes('\n') || isAbsolute
  * Every config key of the project, flat (`pulumi config set image.prebuilt ...`, no `--path`).
  * Unknown keys are refused, so a typo never silently falls back to a default.
  */
-const rawConfigSchema = z
-  .strictObject({
-    /** Which environment of charts/config/environments.ts this stack deploys. */
-    environment: z.enum(ENVIRONMENT_NAMES, {
-      error: (issue) =>
-        issue.input === undefined
-          ? `required: one of ${ENVIRONMENT_NAMES.join(', ')}`
-          : `must be one of ${ENVIRONMENT_NAMES.join(', ')}`,
-    }),
-    /** kubeconfig context to deploy to. */
-    'kubernetes.context': nonEmpty.optional(),
-    /** Absolute path to a kubeconfig file, or its YAML content (then set it with --secret). */
-    'kubernetes.kubeconfig': kubeconfig.optional(),
-    /** Identity of the target cluster: the provider is replaced only when this changes. */
-    'kubernetes.clusterIdentifier': nonEmpty.optional(),
-    /** Render YAML to this folder instead of applying (absolute, or relative to the repository). */
-    'kubernetes.renderYamlTo': nonEmpty.optional(),
-    /** Where build mode pushes the image. @default the environment's image.repository */
-    'image.repository': imageFields.repository.optional(),
-    /** Deploy this `repository@sha256:...` and build nothing (what CI pipelines do). */
-    'image.prebuilt': prebuiltReference.optional(),
-    /** The stack secrets (./secret-sources.ts), each set with `pulumi config set --secret`. */
-    ...secretsShape,
-  })
-  .superRefine((config, ctx) => {
-    const target = ['kubernetes.context', 'kubernetes.kubeconfig', 'kubernetes.renderYamlTo'];
-    if (target.every((key) => config[key as keyof typeof config] === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['kubernetes.context'],
-        message:
-          'required: set kubernetes.context or kubernetes.kubeconfig (or kubernetes.renderYamlTo); ' +
-          'the program never deploys to whatever cluster the ambient kubeconfig points at',
-      });
-    }
-  });
+const rawConfigSchema = z.strictObject({
+  /** Which environment of charts/config/environments.ts this stack deploys. */
+  environment: z.enum(ENVIRONMENT_NAMES, {
+    error: (issue) =>
+      issue.input === undefined
+        ? `required: one of ${ENVIRONMENT_NAMES.join(', ')}`
+        : `must be one of ${ENVIRONMENT_NAMES.join(', ')}`,
+  }),
+  /** kubeconfig context to deploy to. */
+  'kubernetes.context': nonEmpty.optional(),
+  /** Absolute path to a kubeconfig file, or its YAML content (then set it with --secret). */
+  'kubernetes.kubeconfig': kubeconfig.optional(),
+  /** Identity of the target cluster: the provider is replaced only when this changes. */
+  'kubernetes.clusterIdentifier': nonEmpty.optional(),
+  /** Render YAML to this folder instead of applying (absolute, or relative to the repository). */
+  'kubernetes.renderYamlTo': nonEmpty.optional(),
+  /** Where build mode pushes the image. @default the environment's image.repository */
+  'image.repository': imageFields.repository.optional(),
+  /** Deploy this `repository@sha256:...` and build nothing (what CI pipelines do). */
+  'image.prebuilt': prebuiltReference.optional(),
+  /** The stack secrets (./secret-sources.ts), each set with `pulumi config set --secret`. */
+  ...secretsShape,
+});
+
+/** At least one of these says where the objects go. */
+const TARGET_KEYS = ['kubernetes.context', 'kubernetes.kubeconfig', 'kubernetes.renderYamlTo'];
 
 type RawConfig = z.infer<typeof rawConfigSchema>;
 
@@ -183,8 +174,17 @@ export function parseStackConfig(
       .map(([key, value]) => [key.slice(prefix.length), value]),
   );
   const parsed = rawConfigSchema.safeParse(own);
-  if (!parsed.success) {
-    throw new StackConfigError(options.project, options.stack, toIssues(parsed.error));
+  const issues = parsed.success ? [] : toIssues(parsed.error);
+  if (TARGET_KEYS.every((key) => own[key] === undefined)) {
+    issues.push({
+      key: 'kubernetes.context',
+      message:
+        'required: set kubernetes.context or kubernetes.kubeconfig (or kubernetes.renderYamlTo); ' +
+        'the program never deploys to whatever cluster the ambient kubeconfig points at',
+    });
+  }
+  if (!parsed.success || issues.length > 0) {
+    throw new StackConfigError(options.project, options.stack, issues);
   }
   const raw = parsed.data;
   const secrets: Partial<Record<SecretName, pulumi.Output<string>>> = {};
