@@ -116,16 +116,13 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 
 	startCtx, cancel := context.WithTimeout(ctx, o.StartupTimeout)
 	defer cancel()
-	a.pool, err = persistence.NewPool(startCtx, persistence.PoolConfig{
+	a.pool, err = persistence.OpenMigrated(startCtx, persistence.PoolConfig{
 		DSN: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	a.closers = append(a.closers, func(context.Context) error { a.pool.Close(); return nil })
-	if err := persistence.Migrate(startCtx, a.pool); err != nil {
-		return nil, fmt.Errorf("database: %w", err)
-	}
 
 	a.health = grpcx.NewHealth()
 	pg := persistence.NewPostgresRepo(a.pool)

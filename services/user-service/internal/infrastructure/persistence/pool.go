@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -46,6 +47,49 @@ func (c PoolConfig) withDefaults() PoolConfig {
 // NewPool builds a pool (connections are opened lazily, min conns in the
 // background) and checks that the database answers within ctx.
 func NewPool(ctx context.Context, c PoolConfig) (*pgxpool.Pool, error) {
+	cfg, err := poolConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping database: %w", err)
+	}
+	return pool, nil
+}
+
+// OpenMigrated migrates the database over one dedicated connection, then
+// returns the pool. Migrating before the pool exists keeps the pool's
+// background warm-up (MinConns connections at once) off the start-up path.
+func OpenMigrated(ctx context.Context, c PoolConfig) (*pgxpool.Pool, error) {
+	cfg, err := poolConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	err = Migrate(ctx, conn)
+	closeErr := conn.Close(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if closeErr != nil {
+		return nil, fmt.Errorf("close migration connection: %w", closeErr)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create pool: %w", err)
+	}
+	return pool, nil
+}
+
+func poolConfig(c PoolConfig) (*pgxpool.Config, error) {
 	c = c.withDefaults()
 	cfg, err := pgxpool.ParseConfig(c.DSN)
 	if err != nil {
@@ -63,14 +107,5 @@ func NewPool(ctx context.Context, c PoolConfig) (*pgxpool.Pool, error) {
 		cfg.ConnConfig.RuntimeParams = map[string]string{}
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "user-service"
-
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("create pool: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("ping database: %w", err)
-	}
-	return pool, nil
+	return cfg, nil
 }
