@@ -87,7 +87,9 @@ for target in "bare GetUser" "service GetUser" "bare CreateUser" "service Create
   printf '%-24s QPS %8s   p50 %7s ms   p99 %7s ms\n' "${target}" "$(col 1)" "$(col 2)" "$(col 3)"
 done
 ratio() { awk -v s="$(sed '/^$/d' <<<"${RES[service $1]}" | awk '{print $1}' | median)" -v b="$(sed '/^$/d' <<<"${RES[bare $1]}" | awk '{print $1}' | median)" 'BEGIN { printf "%.0f%%", (b > 0 ? 100 * s / b : 0) }'; }
-echo "service/bare QPS: GetUser $(ratio GetUser), CreateUser $(ratio CreateUser)"
+# Rounds are interleaved, so the per-round ratio cancels most of the load drift.
+round_ratio() { paste <(sed '/^$/d' <<<"${RES[service $1]}" | awk '{print $1}') <(sed '/^$/d' <<<"${RES[bare $1]}" | awk '{print $1}') | awk '{ printf "%.0f\n", ($2 > 0 ? 100 * $1 / $2 : 0) }' | median; }
+echo "service/bare QPS: GetUser $(ratio GetUser) of medians, $(round_ratio GetUser)% median per round; CreateUser $(ratio CreateUser) of medians, $(round_ratio CreateUser)% median per round"
 all_rss=$(awk '/VmHWM/ {print $2}' "/proc/${SRV}/status")
 bare_rss=$(awk '/VmHWM/ {print $2}' "/proc/${BARE}/status")
 echo "== process =="

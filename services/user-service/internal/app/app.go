@@ -65,6 +65,7 @@ type App struct {
 
 	pool     *pgxpool.Pool
 	rdb      *redis.Client
+	cached   *cache.CachedRepository
 	breaker  *persistence.BreakerRepository
 	health   *grpcx.Health
 	grpcSrv  *grpc.Server
@@ -142,7 +143,10 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		cache.RouteClientLogs(a.log)
 		a.rdb = cache.NewClient(cache.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB})
 		a.closers = append(a.closers, func(context.Context) error { return a.rdb.Close() })
-		repo = cache.NewCachedRepository(repo, a.rdb, cfg.CacheTTL, a.log)
+		cached := cache.NewCachedRepository(repo, a.rdb, cfg.CacheTTL, a.log)
+		a.cached = cached
+		a.closers = append(a.closers, func(context.Context) error { cached.Close(); return nil })
+		repo = cached
 	} else {
 		a.log.Warn("REDIS_ADDR not set: GetUser cache disabled")
 	}
@@ -288,6 +292,9 @@ func (a *App) cleanup() {
 	defer cancel()
 	if err := a.gateway.Close(); err != nil {
 		a.log.Warn("close gateway", slog.String("error", err.Error()))
+	}
+	if a.cached != nil {
+		a.cached.Close()
 	}
 	if a.rdb != nil {
 		if err := a.rdb.Close(); err != nil {

@@ -56,6 +56,7 @@ type CachedRepository struct {
 	ttl    time.Duration
 	log    *slog.Logger
 	cb     *gobreaker.CircuitBreaker[any]
+	gets   *getBatcher
 	opTime time.Duration
 }
 
@@ -64,6 +65,7 @@ var _ domain.UserRepository = (*CachedRepository)(nil)
 // NewCachedRepository wraps next with a Redis cache of TTL ttl.
 func NewCachedRepository(next domain.UserRepository, rdb redis.UniversalClient, ttl time.Duration, log *slog.Logger) *CachedRepository {
 	c := &CachedRepository{next: next, rdb: rdb, ttl: ttl, log: log, opTime: 200 * time.Millisecond}
+	c.gets = newGetBatcher(rdb, 4, 64, c.opTime)
 	// While Redis is down the breaker skips it entirely, instead of paying a
 	// failed dial on every request; it retries every 2s.
 	c.cb = gobreaker.NewCircuitBreaker[any](gobreaker.Settings{
@@ -112,6 +114,9 @@ func (c *CachedRepository) Create(ctx context.Context, u *domain.User) error {
 	return nil
 }
 
+// Close stops the background GET batchers (not the Redis client).
+func (c *CachedRepository) Close() { c.gets.Close() }
+
 // List implements domain.UserRepository (not cached: pages change with every write).
 func (c *CachedRepository) List(ctx context.Context, after domain.Cursor, limit int) (domain.Page, error) {
 	return c.next.List(ctx, after, limit) //nolint:wrapcheck // pass-through
@@ -121,7 +126,7 @@ func (c *CachedRepository) get(ctx context.Context, id string) (*domain.User, bo
 	v, err := c.cb.Execute(func() (any, error) {
 		ctx, cancel := context.WithTimeout(ctx, c.opTime)
 		defer cancel()
-		return c.rdb.Get(ctx, Key(id)).Bytes()
+		return c.gets.Get(ctx, Key(id))
 	})
 	if err != nil {
 		if !errors.Is(err, redis.Nil) && !errors.Is(err, gobreaker.ErrOpenState) && !errors.Is(err, gobreaker.ErrTooManyRequests) {

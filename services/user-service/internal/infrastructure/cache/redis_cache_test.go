@@ -45,6 +45,7 @@ func TestCacheAsideAndInvalidation(t *testing.T) {
 	defer func() { _ = rdb.Close() }()
 	repo := &countingRepo{users: map[string]*domain.User{}}
 	c := cache.NewCachedRepository(repo, rdb, time.Minute, slog.New(slog.DiscardHandler))
+	defer c.Close()
 
 	id := fmt.Sprintf("0190f3c4-5b6a-7c8d-9e0f-%012d", time.Now().UnixNano()%1e12)
 	u := user(id)
@@ -78,6 +79,7 @@ func TestRedisDownFallsBack(t *testing.T) {
 	defer func() { _ = rdb.Close() }()
 	repo := &countingRepo{users: map[string]*domain.User{}}
 	c := cache.NewCachedRepository(repo, rdb, time.Minute, slog.New(slog.DiscardHandler))
+	defer c.Close()
 	id := "0190f3c4-5b6a-7c8d-9e0f-1a2b3c4d5e6f"
 	if err := c.Create(context.Background(), user(id)); err != nil {
 		t.Fatal(err)
