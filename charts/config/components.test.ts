@@ -1,23 +1,7 @@
+import { issuesOf, withOverride, type Override } from '../../test/support/settings';
 import { defaults, environments } from './environments';
-import { EnvironmentSettingsError, loadEnvironments, type EnvironmentOverrides } from './load';
-import { deepMerge, type DeepPartial } from './merge';
-import type { EnvironmentInput, EnvironmentName } from './schema';
-
-type Override = DeepPartial<EnvironmentInput>;
-
-function withOverride(env: EnvironmentName, override: Override): EnvironmentOverrides {
-  return { ...environments, [env]: deepMerge(environments[env], override) };
-}
-
-function issuesOf(settings: EnvironmentOverrides): string {
-  try {
-    loadEnvironments(settings);
-  } catch (error) {
-    expect(error).toBeInstanceOf(EnvironmentSettingsError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the settings to be rejected');
-}
+import { loadEnvironments } from './load';
+import type { EnvironmentName } from './schema';
 
 describe('Consul and collector settings', () => {
   it('runs 1 Consul server in dev and an odd count of 3 or more elsewhere', () => {

@@ -1,28 +1,7 @@
+import { issuesOf, withOverride, type Override } from '../../test/support/settings';
 import { environments } from './environments';
-import {
-  EnvironmentSettingsError,
-  loadEnvironments,
-  selectEnvironments,
-  type EnvironmentOverrides,
-} from './load';
-import { deepMerge, type DeepPartial } from './merge';
-import type { EnvironmentInput } from './schema';
-
-type Override = DeepPartial<EnvironmentInput>;
-
-function withOverride(env: 'dev' | 'staging' | 'prod', override: Override): EnvironmentOverrides {
-  return { ...environments, [env]: deepMerge(environments[env], override) };
-}
-
-function issuesOf(settings: EnvironmentOverrides): string {
-  try {
-    loadEnvironments(settings);
-  } catch (error) {
-    expect(error).toBeInstanceOf(EnvironmentSettingsError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the settings to be rejected');
-}
+import { loadEnvironments, selectEnvironments } from './load';
+import { deepMerge } from './merge';
 
 describe('environment settings', () => {
   it('loads dev, staging and prod with the article defaults where they are not overridden', () => {

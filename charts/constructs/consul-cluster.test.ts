@@ -1,7 +1,8 @@
 import { parse } from 'yaml';
 import { get, only, synthConstruct } from '../../test/support/objects';
 import { podSecurityFindings } from '../../policies/index';
-import { schemaErrors } from '../../test/support/schema-validation';
+import { invalidObjects } from '../../test/support/schema-validation';
+import { configChecksum, firstContainer, podSpec } from '../../test/support/workloads';
 import type { KubeObject } from '../synth/render';
 import { ConsulCluster, consulMaxUnavailable, type ConsulClusterProps } from './consul-cluster';
 import { quorumSize } from './consul-server-config';
@@ -40,10 +41,8 @@ function build(overrides: Partial<ConsulClusterProps> = {}) {
 }
 
 const statefulSet = (objects: KubeObject[]) => only(objects, 'StatefulSet', 'consul-server');
-const podSpec = (objects: KubeObject[]) =>
-  get(statefulSet(objects), 'spec', 'template', 'spec') as Record<string, unknown>;
-const container = (objects: KubeObject[]) =>
-  get(podSpec(objects), 'containers', 0) as Record<string, unknown>;
+const pod = (objects: KubeObject[]) => podSpec(statefulSet(objects));
+const container = (objects: KubeObject[]) => firstContainer(statefulSet(objects));
 const serverConfig = (objects: KubeObject[]) =>
   JSON.parse(
     get(only(objects, 'ConfigMap', 'consul-server-config'), 'data', 'server.json') as string,
@@ -64,11 +63,8 @@ describe('ConsulCluster', () => {
         'StatefulSet/consul-server',
       ].sort(),
     );
+    expect(invalidObjects(objects)).toEqual([]);
     for (const o of objects) {
-      expect({ object: `${o.kind}/${o.metadata.name}`, errors: schemaErrors(o) }).toEqual({
-        object: `${o.kind}/${o.metadata.name}`,
-        errors: [],
-      });
       expect(o.metadata.labels).toMatchObject({
         ...servers,
         'app.kubernetes.io/component': 'server',
@@ -144,7 +140,7 @@ describe('ConsulCluster', () => {
   });
 
   it('requires servers on distinct nodes unless told otherwise', () => {
-    const required = podSpec(build().objects);
+    const required = pod(build().objects);
     expect(
       get(
         required,
@@ -154,7 +150,7 @@ describe('ConsulCluster', () => {
         0,
       ),
     ).toEqual({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: servers } });
-    const preferred = podSpec(build({ servers: 1, podAntiAffinity: 'preferred' }).objects);
+    const preferred = pod(build({ servers: 1, podAntiAffinity: 'preferred' }).objects);
     expect(
       get(
         preferred,
@@ -179,9 +175,9 @@ describe('ConsulCluster', () => {
     const { objects } = build();
     expect(podSecurityFindings(statefulSet(objects))).toEqual([]);
     expect(get(container(objects), 'securityContext', 'readOnlyRootFilesystem')).toBe(true);
-    expect(get(podSpec(objects), 'securityContext', 'runAsUser')).toBeGreaterThanOrEqual(10000);
-    expect(get(podSpec(objects), 'securityContext', 'fsGroup')).toBe(
-      get(podSpec(objects), 'securityContext', 'runAsUser'),
+    expect(get(pod(objects), 'securityContext', 'runAsUser')).toBeGreaterThanOrEqual(10000);
+    expect(get(pod(objects), 'securityContext', 'fsGroup')).toBe(
+      get(pod(objects), 'securityContext', 'runAsUser'),
     );
     const mounts = (container(objects).volumeMounts as { mountPath: string; readOnly?: boolean }[])
       .filter((m) => m.readOnly !== true)
@@ -224,27 +220,20 @@ describe('ConsulCluster', () => {
 
   it('gives a server the configured time to leave and leaves on SIGTERM', () => {
     const { objects } = build({ leaveSeconds: 45 });
-    expect(get(podSpec(objects), 'terminationGracePeriodSeconds')).toBe(45);
+    expect(get(pod(objects), 'terminationGracePeriodSeconds')).toBe(45);
     expect(serverConfig(objects).leave_on_terminate).toBe(true);
   });
 
   it('uses a dedicated ServiceAccount without a token', () => {
     const { objects } = build();
     expect(get(only(objects, 'ServiceAccount'), 'automountServiceAccountToken')).toBe(false);
-    expect(podSpec(objects).serviceAccountName).toBe('consul-server');
-    expect(podSpec(objects).automountServiceAccountToken).toBe(false);
+    expect(pod(objects).serviceAccountName).toBe('consul-server');
+    expect(pod(objects).automountServiceAccountToken).toBe(false);
   });
 
   it('rolls the servers when the configuration changes', () => {
     const checksum = (props: Partial<ConsulClusterProps>) =>
-      get(
-        statefulSet(build(props).objects),
-        'spec',
-        'template',
-        'metadata',
-        'annotations',
-        'checksum/config',
-      );
+      configChecksum(statefulSet(build(props).objects));
     expect(checksum({})).toBe(checksum({}));
     expect(checksum({})).not.toBe(checksum({ datacenter: 'dc2' }));
   });

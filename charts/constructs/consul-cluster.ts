@@ -21,6 +21,7 @@ import { ConsulServerStatefulSet } from './consul-server-statefulset';
 import { DisruptionBudget } from './disruption-budget';
 import { ExternalSecret } from './external-secret';
 import type { ResourceAmounts, SpreadMode } from './pod-defaults';
+import { namedServicePort } from './service-port';
 import { SettingsConfigMap } from './settings-config-map';
 import { podPeer, WorkloadNetworkPolicy, type NetworkRule } from './workload-network-policy';
 
@@ -217,13 +218,6 @@ export class ConsulCluster extends Construct {
   }
 
   private addServices(namespace: string, labels: Record<string, string>): void {
-    const port = (name: string, number: number, protocol: 'TCP' | 'UDP', appProtocol?: string) => ({
-      name,
-      port: number,
-      targetPort: k8s.IntOrString.fromString(name),
-      protocol,
-      ...(appProtocol === undefined ? {} : { appProtocol }),
-    });
     new k8s.KubeService(this, 'HeadlessService', {
       metadata: { name: CONSUL_NAMES.headlessService, namespace, labels },
       spec: {
@@ -232,9 +226,9 @@ export class ConsulCluster extends Construct {
         publishNotReadyAddresses: true,
         selector: this.selector,
         ports: [
-          port(CONSUL_PORT_NAMES.server, CONSUL_PORTS.server, 'TCP'),
-          port(CONSUL_PORT_NAMES.serfLanTcp, CONSUL_PORTS.serfLan, 'TCP'),
-          port(CONSUL_PORT_NAMES.serfLanUdp, CONSUL_PORTS.serfLan, 'UDP'),
+          namedServicePort(CONSUL_PORT_NAMES.server, CONSUL_PORTS.server),
+          namedServicePort(CONSUL_PORT_NAMES.serfLanTcp, CONSUL_PORTS.serfLan),
+          namedServicePort(CONSUL_PORT_NAMES.serfLanUdp, CONSUL_PORTS.serfLan, 'UDP'),
         ],
       },
     });
@@ -245,9 +239,9 @@ export class ConsulCluster extends Construct {
         // Only servers that know a leader get traffic.
         selector: this.selector,
         ports: [
-          port(CONSUL_PORT_NAMES.http, CONSUL_PORTS.http, 'TCP', 'http'),
-          port(CONSUL_PORT_NAMES.dnsTcp, CONSUL_PORTS.dns, 'TCP'),
-          port(CONSUL_PORT_NAMES.dnsUdp, CONSUL_PORTS.dns, 'UDP'),
+          namedServicePort(CONSUL_PORT_NAMES.http, CONSUL_PORTS.http, 'TCP', 'http'),
+          namedServicePort(CONSUL_PORT_NAMES.dnsTcp, CONSUL_PORTS.dns),
+          namedServicePort(CONSUL_PORT_NAMES.dnsUdp, CONSUL_PORTS.dns, 'UDP'),
         ],
       },
     });

@@ -11,43 +11,26 @@ import {
 } from '../model/consul';
 import { assertOddServerCount } from './consul-server-config';
 import {
+  componentPodBasics,
+  componentPodMetadata,
+  containerResources,
   downwardEnv,
   restrictedContainerSecurityContext,
-  restrictedPodSecurityContext,
   spreadConstraint,
-  toKubeResources,
-  type ResourceAmounts,
+  type ComponentWorkloadProps,
   type SpreadMode,
 } from './pod-defaults';
 
 /** Props of {@link ConsulServerStatefulSet}. */
-export interface ConsulServerStatefulSetProps {
+export interface ConsulServerStatefulSetProps extends ComponentWorkloadProps {
   /** @default 'consul-server' */
   readonly name?: string;
-  readonly namespace: string;
-  /** Labels of the StatefulSet. */
-  readonly labels: Record<string, string>;
-  /** Selector labels: immutable once released (DESIGN rule 4). */
-  readonly selector: Record<string, string>;
-  /** Labels of the pod template (must include the selector labels). */
-  readonly podLabels: Record<string, string>;
   /** Number of servers; must be odd. */
   readonly servers: number;
-  /** Full image reference, `repository@sha256:...` or `repository:tag`. */
-  readonly image: string;
-  /** @default 'Always' */
-  readonly imagePullPolicy?: 'Always' | 'IfNotPresent';
   /** The headless Service that gives each pod its DNS name. */
   readonly serviceName: string;
-  readonly serviceAccountName: string;
-  /** ConfigMap with `server.json`. */
-  readonly configMapName: string;
   /** Secret with `secrets.json` (and the TLS files when TLS is on). */
   readonly secretName: string;
-  /** Checksum of the configuration, annotated on the pod template so a change rolls the pods. */
-  readonly configChecksum: string;
-  readonly requests: ResourceAmounts;
-  readonly limits: ResourceAmounts;
   /** Data volume of each server. */
   readonly storage: { readonly size: string; readonly storageClassName?: string };
   /** Whether two servers may share a node. */
@@ -110,10 +93,7 @@ export class ConsulServerStatefulSet extends Construct {
         { name: CONSUL_PORT_NAMES.dnsTcp, containerPort: CONSUL_PORTS.dns, protocol: 'TCP' },
         { name: CONSUL_PORT_NAMES.dnsUdp, containerPort: CONSUL_PORTS.dns, protocol: 'UDP' },
       ],
-      resources: {
-        requests: toKubeResources(props.requests),
-        limits: toKubeResources(props.limits),
-      },
+      resources: containerResources(props.requests, props.limits),
       // /v1/status/leader answers from the server's own Raft state without an ACL token and
       // with 200 even when there is no leader (it returns ""): it shows the agent's HTTP
       // server is up. Good for startup and liveness, which must not restart every server of
@@ -179,18 +159,12 @@ export class ConsulServerStatefulSet extends Construct {
         minReadySeconds: CONSUL_STABILIZATION_SECONDS,
         selector: { matchLabels: props.selector },
         template: {
-          metadata: {
-            labels: props.podLabels,
-            annotations: { 'checksum/config': props.configChecksum },
-          },
+          metadata: componentPodMetadata(props),
           spec: {
-            serviceAccountName: props.serviceAccountName,
-            // Consul never calls the Kubernetes API here: peers are found through DNS
-            // (retry_join on the headless Service), not the go-discover "k8s" provider, and
-            // no Kubernetes auth method runs on the servers. So no token is mounted.
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(CONSUL_UID),
+            // No token is mounted: Consul never calls the Kubernetes API here. Peers are found
+            // through DNS (retry_join on the headless Service), not the go-discover "k8s"
+            // provider, and no Kubernetes auth method runs on the servers.
+            ...componentPodBasics(props, CONSUL_UID),
             terminationGracePeriodSeconds: props.leaveSeconds,
             affinity,
             topologySpreadConstraints: [

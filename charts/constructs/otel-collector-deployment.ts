@@ -9,12 +9,13 @@ import {
   OTEL_UID,
 } from '../model/otel';
 import {
+  componentPodBasics,
+  componentPodMetadata,
+  containerResources,
   downwardEnv,
   restrictedContainerSecurityContext,
-  restrictedPodSecurityContext,
   spreadConstraint,
-  toKubeResources,
-  type ResourceAmounts,
+  type ComponentWorkloadProps,
   type SpreadMode,
 } from './pod-defaults';
 
@@ -42,33 +43,16 @@ function apiAccessVolume(): k8s.Volume {
 }
 
 /** Props of {@link OtelCollectorDeployment}. */
-export interface OtelCollectorDeploymentProps {
+export interface OtelCollectorDeploymentProps extends ComponentWorkloadProps {
   /** @default 'otel-collector' */
   readonly name?: string;
-  readonly namespace: string;
-  readonly labels: Record<string, string>;
-  /** Selector labels: immutable once released (DESIGN rule 4). */
-  readonly selector: Record<string, string>;
-  /** Labels of the pod template (must include the selector labels). */
-  readonly podLabels: Record<string, string>;
   readonly replicas: number;
-  /** Full image reference, `repository@sha256:...` or `repository:tag`. */
-  readonly image: string;
-  /** @default 'Always' */
-  readonly imagePullPolicy?: 'Always' | 'IfNotPresent';
-  readonly serviceAccountName: string;
   /**
    * Mount a ServiceAccount token: only when a component reads the Kubernetes API. It is an
    * explicit projected volume (short-lived token, cluster CA, namespace) at the path client-go
    * reads, never the automount.
    */
   readonly kubernetesApiAccess: boolean;
-  /** ConfigMap with `config.yaml`. */
-  readonly configMapName: string;
-  /** Checksum of the configuration, annotated on the pod template so a change rolls the pods. */
-  readonly configChecksum: string;
-  readonly requests: ResourceAmounts;
-  readonly limits: ResourceAmounts;
   /** GOMEMLIMIT, derived from the memory limit (see collectorMemory). */
   readonly goMemLimit: string;
   /** @default { zone: 'ScheduleAnyway', hostname: 'ScheduleAnyway' } */
@@ -108,10 +92,7 @@ export class OtelCollectorDeployment extends Construct {
           protocol: 'TCP',
         },
       ],
-      resources: {
-        requests: toKubeResources(props.requests),
-        limits: toKubeResources(props.limits),
-      },
+      resources: containerResources(props.requests, props.limits),
       // health_check answers 200 once every pipeline has started and 503 while starting or
       // shutting down: that is readiness. Liveness only asks whether the extension's listener
       // accepts connections, so a collector that is briefly not ready (a slow start, a
@@ -153,15 +134,9 @@ export class OtelCollectorDeployment extends Construct {
         },
         progressDeadlineSeconds: 600,
         template: {
-          metadata: {
-            labels: props.podLabels,
-            annotations: { 'checksum/config': props.configChecksum },
-          },
+          metadata: componentPodMetadata(props),
           spec: {
-            serviceAccountName: props.serviceAccountName,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(OTEL_UID),
+            ...componentPodBasics(props, OTEL_UID),
             // The exporter's queue is flushed on SIGTERM within this period.
             terminationGracePeriodSeconds: 30,
             topologySpreadConstraints: [

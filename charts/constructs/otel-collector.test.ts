@@ -1,7 +1,8 @@
 import { parse } from 'yaml';
 import { get, only, synthConstruct } from '../../test/support/objects';
 import { podSecurityFindings } from '../../policies/index';
-import { schemaErrors } from '../../test/support/schema-validation';
+import { invalidObjects } from '../../test/support/schema-validation';
+import { configChecksum, firstContainer, podSpec } from '../../test/support/workloads';
 import type { KubeObject } from '../synth/render';
 import { pipelineErrors, type CollectorConfig } from './otel-collector-config';
 import { OtelCollector, type OtelCollectorProps } from './otel-collector';
@@ -48,10 +49,8 @@ function build(overrides: Partial<OtelCollectorProps> = {}) {
 }
 
 const deployment = (objects: KubeObject[]) => only(objects, 'Deployment', 'otel-collector');
-const podSpec = (objects: KubeObject[]) =>
-  get(deployment(objects), 'spec', 'template', 'spec') as Record<string, unknown>;
-const container = (objects: KubeObject[]) =>
-  get(podSpec(objects), 'containers', 0) as Record<string, unknown>;
+const pod = (objects: KubeObject[]) => podSpec(deployment(objects));
+const container = (objects: KubeObject[]) => firstContainer(deployment(objects));
 const config = (objects: KubeObject[]) =>
   parse(
     get(only(objects, 'ConfigMap', 'otel-collector-config'), 'data', 'config.yaml') as string,
@@ -73,11 +72,8 @@ describe('OtelCollector', () => {
         'ServiceAccount/otel-collector',
       ].sort(),
     );
+    expect(invalidObjects(objects)).toEqual([]);
     for (const o of objects) {
-      expect({ object: `${o.kind}/${o.metadata.name}`, errors: schemaErrors(o) }).toEqual({
-        object: `${o.kind}/${o.metadata.name}`,
-        errors: [],
-      });
       expect(o.metadata.labels).toMatchObject({
         ...collector,
         'app.kubernetes.io/component': 'collector',
@@ -135,8 +131,8 @@ describe('OtelCollector', () => {
     const { objects } = build();
     expect(podSecurityFindings(deployment(objects))).toEqual([]);
     expect(get(container(objects), 'securityContext', 'readOnlyRootFilesystem')).toBe(true);
-    expect(get(podSpec(objects), 'securityContext', 'runAsUser')).toBeGreaterThanOrEqual(10000);
-    expect(get(podSpec(objects), 'securityContext', 'runAsGroup')).toBeGreaterThanOrEqual(10000);
+    expect(get(pod(objects), 'securityContext', 'runAsUser')).toBeGreaterThanOrEqual(10000);
+    expect(get(pod(objects), 'securityContext', 'runAsGroup')).toBeGreaterThanOrEqual(10000);
     expect(get(container(objects), 'imagePullPolicy')).toBe('Always');
   });
 
@@ -198,9 +194,9 @@ describe('OtelCollector', () => {
     expect(get(only(objects, 'RoleBinding'), 'subjects')).toEqual([
       { kind: 'ServiceAccount', name: 'otel-collector', namespace: 'ns' },
     ]);
-    expect(podSpec(objects).automountServiceAccountToken).toBe(false);
+    expect(pod(objects).automountServiceAccountToken).toBe(false);
     const projected = (
-      podSpec(objects).volumes as { name: string; projected?: { sources: object[] } }[]
+      pod(objects).volumes as { name: string; projected?: { sources: object[] } }[]
     ).find((v) => v.name === 'kube-api-access');
     expect(projected?.projected?.sources[0]).toEqual({
       serviceAccountToken: { path: 'token', expirationSeconds: 3600 },
@@ -211,7 +207,7 @@ describe('OtelCollector', () => {
       readOnly: true,
     });
     const without = build(minimal).objects;
-    expect(podSpec(without).volumes).toEqual([
+    expect(pod(without).volumes).toEqual([
       { name: 'config', configMap: { name: 'otel-collector-config' } },
     ]);
     expect(config(without).processors).not.toHaveProperty('k8s_attributes');
@@ -230,14 +226,7 @@ describe('OtelCollector', () => {
 
   it('rolls the pods when the configuration changes', () => {
     const checksum = (props: Partial<OtelCollectorProps>) =>
-      get(
-        deployment(build(props).objects),
-        'spec',
-        'template',
-        'metadata',
-        'annotations',
-        'checksum/config',
-      );
+      configChecksum(deployment(build(props).objects));
     expect(checksum({})).toBe(checksum({}));
     expect(checksum({})).not.toBe(checksum({ limits: { ...base.limits, memory: '1Gi' } }));
   });

@@ -20,6 +20,7 @@ import {
 } from './otel-collector-config';
 import { OtelCollectorDeployment } from './otel-collector-deployment';
 import type { ResourceAmounts, SpreadMode } from './pod-defaults';
+import { namedServicePort } from './service-port';
 import { SettingsConfigMap } from './settings-config-map';
 import {
   cidrPeers,
@@ -148,20 +149,13 @@ export class OtelCollector extends Construct {
         type: 'ClusterIP',
         selector: this.selector,
         ports: [
-          {
-            name: OTEL_PORT_NAMES.otlpGrpc,
-            port: OTEL_PORTS.otlpGrpc,
-            targetPort: k8s.IntOrString.fromString(OTEL_PORT_NAMES.otlpGrpc),
-            protocol: 'TCP',
-            appProtocol: 'kubernetes.io/h2c',
-          },
-          {
-            name: OTEL_PORT_NAMES.otlpHttp,
-            port: OTEL_PORTS.otlpHttp,
-            targetPort: k8s.IntOrString.fromString(OTEL_PORT_NAMES.otlpHttp),
-            protocol: 'TCP',
-            appProtocol: 'http',
-          },
+          namedServicePort(
+            OTEL_PORT_NAMES.otlpGrpc,
+            OTEL_PORTS.otlpGrpc,
+            'TCP',
+            'kubernetes.io/h2c',
+          ),
+          namedServicePort(OTEL_PORT_NAMES.otlpHttp, OTEL_PORTS.otlpHttp, 'TCP', 'http'),
         ],
       },
     });

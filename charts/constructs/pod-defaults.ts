@@ -10,6 +10,55 @@ export interface ResourceAmounts {
 /** How pods spread over a topology domain. */
 export type SpreadMode = 'DoNotSchedule' | 'ScheduleAnyway';
 
+/** What every workload is given: where it lives, its labels, its image and its sizes. */
+export interface WorkloadProps {
+  readonly namespace: string;
+  /** Labels of the workload object. */
+  readonly labels: Record<string, string>;
+  /** Selector labels: immutable once released (DESIGN rule 4). */
+  readonly selector: Record<string, string>;
+  /** Labels of the pod template (must include the selector labels). */
+  readonly podLabels: Record<string, string>;
+  /** Full image reference, `repository@sha256:...` or `repository:tag`. */
+  readonly image: string;
+  /** @default 'Always' */
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent';
+  readonly requests: ResourceAmounts;
+  readonly limits: ResourceAmounts;
+}
+
+/** What a platform component's workload (Consul, the collector) is given besides that. */
+export interface ComponentWorkloadProps extends WorkloadProps {
+  /** The component's own ServiceAccount. */
+  readonly serviceAccountName: string;
+  /** ConfigMap with the component's configuration file. */
+  readonly configMapName: string;
+  /** Checksum of the configuration, annotated on the pod template so a change rolls the pods. */
+  readonly configChecksum: string;
+}
+
+/** Pod template metadata of a component: its labels and the checksum that rolls it. */
+export function componentPodMetadata(props: ComponentWorkloadProps): k8s.ObjectMeta {
+  return {
+    labels: props.podLabels,
+    annotations: { 'checksum/config': props.configChecksum },
+  };
+}
+
+/**
+ * The pod spec fields every component shares: its own ServiceAccount with no token mounted
+ * (a component that needs the API mounts a projected token explicitly), no Service
+ * environment variables, and the restricted security context as `uid`.
+ */
+export function componentPodBasics(props: ComponentWorkloadProps, uid: number) {
+  return {
+    serviceAccountName: props.serviceAccountName,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: restrictedPodSecurityContext(uid),
+  };
+}
+
 // Quantities go in as k8s.Quantity: the L1 objects map these fields through Quantity#value.
 /** Requests or limits as the L1 objects take them (cpu, memory, ephemeral-storage). */
 export function toKubeResources(amounts: ResourceAmounts): Record<string, k8s.Quantity> {
@@ -18,6 +67,14 @@ export function toKubeResources(amounts: ResourceAmounts): Record<string, k8s.Qu
     memory: k8s.Quantity.fromString(amounts.memory),
     'ephemeral-storage': k8s.Quantity.fromString(amounts.ephemeralStorage),
   };
+}
+
+/** Requests and limits of a container. */
+export function containerResources(
+  requests: ResourceAmounts,
+  limits: ResourceAmounts,
+): k8s.ResourceRequirements {
+  return { requests: toKubeResources(requests), limits: toKubeResources(limits) };
 }
 
 /** A topologySpreadConstraint with a skew of 1 over `topologyKey` for pods with `labels`. */

@@ -10,10 +10,10 @@ import {
   SHUTDOWN_STOP_SECONDS,
 } from '../model/contract';
 import {
+  containerResources,
   spreadConstraint,
-  toKubeResources,
-  type ResourceAmounts,
   type SpreadMode,
+  type WorkloadProps,
 } from './pod-defaults';
 
 export type { ResourceAmounts, SpreadMode } from './pod-defaults';
@@ -26,24 +26,11 @@ export interface SecretEnv {
 }
 
 /** Props of {@link UserServiceDeployment}. */
-export interface UserServiceDeploymentProps {
+export interface UserServiceDeploymentProps extends WorkloadProps {
   /** @default 'user-service' */
   readonly name?: string;
-  readonly namespace: string;
-  /** Labels of the Deployment object. */
-  readonly labels: Record<string, string>;
-  /** Selector labels: immutable once released (DESIGN rule 4). */
-  readonly selector: Record<string, string>;
-  /** Labels of the pod template (must include the selector labels). */
-  readonly podLabels: Record<string, string>;
-  /** Full image reference, `repository@sha256:...` or `repository:tag`. */
-  readonly image: string;
-  /** @default 'Always' */
-  readonly imagePullPolicy?: 'Always' | 'IfNotPresent';
   /** Container ports. */
   readonly ports: { readonly grpc: number; readonly http: number };
-  readonly requests: ResourceAmounts;
-  readonly limits: ResourceAmounts;
   /** The dedicated ServiceAccount (its token is not mounted). */
   readonly serviceAccount: kplus.IServiceAccount;
   /** Non-secret settings, injected with envFrom. */
@@ -160,10 +147,7 @@ export class UserServiceDeployment extends Construct {
       JsonPatch.add(`${path}/volumes/0/emptyDir`, {
         sizeLimit: k8s.Quantity.fromString(props.tmpSizeLimit ?? '64Mi'),
       }),
-      JsonPatch.add(`${c}/resources`, {
-        requests: toKubeResources(props.requests),
-        limits: toKubeResources(props.limits),
-      }),
+      JsonPatch.add(`${c}/resources`, containerResources(props.requests, props.limits)),
       JsonPatch.add(`${c}/startupProbe`, {
         grpc: { port: props.ports.grpc, service: HEALTH_SERVICES.liveness },
         periodSeconds: 2,

@@ -55,3 +55,8 @@ export function schemaErrors(object: KubeObject): string[] {
   if (custom(object)) return [];
   return (custom.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 }
+
+/** `Kind/name: error` for every schema error of these objects; empty when all are valid. */
+export function invalidObjects(objects: readonly KubeObject[]): string[] {
+  return objects.flatMap((o) => schemaErrors(o).map((e) => `${o.kind}/${o.metadata.name}: ${e}`));
+}
