@@ -69,8 +69,10 @@ func (c *Codec) Decode(token string) (domain.Cursor, error) {
 		return domain.Cursor{}, fmt.Errorf("%w: too long", ErrInvalidToken)
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return domain.Cursor{}, fmt.Errorf("%w: not base64url", ErrInvalidToken)
+	// The decoder skips \r and \n and ignores unused trailing bits: accept only
+	// the canonical spelling, so that a token has exactly one form.
+	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != token {
+		return domain.Cursor{}, fmt.Errorf("%w: not canonical base64url", ErrInvalidToken)
 	}
 	if len(raw) != tokenLen {
 		return domain.Cursor{}, fmt.Errorf("%w: bad length", ErrInvalidToken)

@@ -70,6 +70,9 @@ func TestDecodeRejects(t *testing.T) {
 		{"flipped id", flip(12)},
 		{"flipped mac", flip(len(raw) - 1)},
 		{"other secret", other},
+		{"non-canonical last char", nonCanonical(good)},
+		{"embedded newline", good[:20] + "\n" + good[20:]},
+		{"embedded CR", good[:20] + "\r" + good[20:]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,6 +82,14 @@ func TestDecodeRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nonCanonical changes the unused low bits of the last base64 character: the
+// bytes decode the same, but each token must have exactly one spelling.
+func nonCanonical(tok string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, tok[len(tok)-1])
+	return tok[:len(tok)-1] + string(alphabet[last^1])
 }
 
 func TestRandomSecretWhenEmpty(t *testing.T) {
