@@ -1,9 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { environments } from '../../config/environments';
-import type { EnvironmentOverrides } from '../../config/load';
-import { deepMerge } from '../../config/merge';
 import { gitopsSettings } from '../settings';
 import { compareTrees, type ObjectChange } from './diff';
 import { formatMarkdown } from './format';
@@ -11,36 +8,30 @@ import { git } from './git';
 import { toRepoLayout } from './layout';
 import { renderedDiff, synthAtCommit } from './rendered-diff';
 import { parseGitOpsSettings } from '../schema';
-import { commitFiles, scratch, useGitIdentity, type Scratch } from './testing';
+import {
+  changedLines,
+  commitFiles,
+  gitIdentityForSuite,
+  settingsWith,
+  scratch,
+  writeFiles,
+  type Scratch,
+} from './testing';
 import { synthTree, type Tree } from './tree';
 
 const PROD_HPA = 'HorizontalPodAutoscaler user-service-prod/user-service-hpa';
-const PROD_PDB = 'PodDisruptionBudget user-service-prod/user-service-pdb';
+const DEV_HPA = 'HorizontalPodAutoscaler user-service-dev/user-service-hpa';
+const DEV_PDB = 'PodDisruptionBudget user-service-dev/user-service-pdb';
 
-function prodWith(patch: Parameters<typeof deepMerge<typeof environments.prod>>[1]) {
-  return { ...environments, prod: deepMerge(environments.prod, patch) } as EnvironmentOverrides;
-}
-
-const maxReplicas25 = prodWith({ autoscaling: { maxReplicas: 25 } });
+const maxReplicas25 = settingsWith('prod', { autoscaling: { maxReplicas: 25 } });
 const baseline = synthTree();
-
-function writeTree(dir: string, tree: Tree): void {
-  for (const [path, content] of tree) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-}
-
-/** The +/- lines of a patch, without its file headers. */
-function changedLines(change: ObjectChange | undefined): string[] {
-  return (change?.patch ?? '')
-    .split('\n')
-    .filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l));
-}
 
 function expectOnlyMaxReplicas(changes: readonly ObjectChange[]): void {
   expect(changes.map((c) => [c.group, c.status, c.key])).toEqual([['prod', 'changed', PROD_HPA]]);
-  expect(changedLines(changes[0])).toEqual(['-  maxReplicas: 20', '+  maxReplicas: 25']);
+  expect(changedLines(changes[0]?.patch ?? '')).toEqual([
+    '-  maxReplicas: 20',
+    '+  maxReplicas: 25',
+  ]);
 }
 
 describe('rendered diff of two trees', () => {
@@ -52,18 +43,24 @@ describe('rendered diff of two trees', () => {
     expect(compareTrees(baseline, synthTree())).toEqual([]);
   });
 
-  it('lists removed and added objects with their YAML', () => {
-    const onePod = synthTree({ settings: prodWith({ autoscaling: { minReplicas: 1 } }) });
-    const removed = compareTrees(baseline, onePod);
-    expect(removed.map((c) => [c.status, c.key])).toEqual([
-      ['changed', PROD_HPA],
-      ['removed', PROD_PDB],
-      ['changed', 'kustomization.yaml'],
+  it('lists added and removed objects with their YAML', () => {
+    // From two replicas on, dev gets a PodDisruptionBudget.
+    const twoPods = synthTree({
+      settings: settingsWith('dev', { autoscaling: { minReplicas: 2 } }),
+    });
+    const added = compareTrees(baseline, twoPods);
+    expect(added.map((c) => [c.group, c.status, c.key])).toEqual([
+      ['dev', 'changed', DEV_HPA],
+      ['dev', 'added', DEV_PDB],
+      ['dev', 'changed', 'kustomization.yaml'],
     ]);
-    expect(removed[1]?.before).toContain('maxUnavailable: 1');
-    expect(changedLines(removed[2])).toEqual(['-  - poddisruptionbudget-user-service-pdb.yaml']);
-    const added = compareTrees(onePod, baseline);
-    expect(added.map((c) => c.status)).toEqual(['changed', 'added', 'changed']);
+    expect(added[1]?.after).toContain('maxUnavailable: 1');
+    expect(changedLines(added[2]?.patch ?? '')).toEqual([
+      '+  - poddisruptionbudget-user-service-pdb.yaml',
+    ]);
+    const removed = compareTrees(twoPods, baseline);
+    expect(removed.map((c) => c.status)).toEqual(['changed', 'removed', 'changed']);
+    expect(removed[1]?.before).toBe(added[1]?.after);
   });
 
   it('keeps to the selected environments', () => {
@@ -103,14 +100,8 @@ describe('rendered diff of two trees', () => {
 });
 
 describe('npm run diff', () => {
-  let restoreIdentity: () => void;
   let tmp: Scratch;
-  beforeAll(() => {
-    restoreIdentity = useGitIdentity();
-  });
-  afterAll(() => {
-    restoreIdentity();
-  });
+  gitIdentityForSuite();
   beforeEach(() => {
     tmp = scratch('gitops-diff-');
   });
@@ -120,7 +111,7 @@ describe('npm run diff', () => {
 
   it('compares with a dist/ folder', () => {
     const dist = join(tmp.dir, 'dist');
-    writeTree(dist, baseline);
+    writeFiles(dist, baseline);
     const diff = renderedDiff({ against: dist, settings: maxReplicas25 });
     expect(diff.against).toBe(`folder \`${dist}\``);
     expectOnlyMaxReplicas(diff.changes);
@@ -128,7 +119,7 @@ describe('npm run diff', () => {
 
   it('compares with a GitOps checkout in the published layout', () => {
     const checkout = join(tmp.dir, 'gitops');
-    writeTree(checkout, toRepoLayout(baseline, parseGitOpsSettings(gitopsSettings)));
+    writeFiles(checkout, toRepoLayout(baseline, parseGitOpsSettings(gitopsSettings)));
     writeFileSync(join(checkout, 'README.md'), 'other files of the GitOps repository\n');
     expectOnlyMaxReplicas(renderedDiff({ against: checkout, settings: maxReplicas25 }).changes);
   });
@@ -183,7 +174,10 @@ describe('npm run diff', () => {
 
     it('defaults to the merge base with origin/main when it exists', () => {
       git(source, ['update-ref', 'refs/remotes/origin/main', first]);
-      commitSource(synthTree({ settings: prodWith({ logLevel: 'debug' }) }), 'newer work');
+      commitSource(
+        synthTree({ settings: settingsWith('prod', { logLevel: 'debug' }) }),
+        'newer work',
+      );
       const diff = renderedDiff({ sourceDir: source, settings: maxReplicas25 });
       expect(diff.against).toBe(`\`origin/main\` (merge base ${first.slice(0, 12)})`);
       expectOnlyMaxReplicas(diff.changes);

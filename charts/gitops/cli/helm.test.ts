@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { environment } from '../../../test/support/objects';
-import { synthHelm } from './helm';
+import { escapeForHelm, synthHelm } from './helm';
 import { scratch, type Scratch } from './testing';
 import { synthTree } from './tree';
 
@@ -40,8 +40,15 @@ describe('npm run synth:helm', () => {
     const templates = join(dir, 'templates');
     expect(readdirSync(templates).sort()).toEqual(dist.map(([p]) => p.slice(5)).sort());
     for (const [path, content] of dist) {
-      expect(readFileSync(join(templates, path.slice(5)), 'utf8')).toBe(content);
+      expect(readFileSync(join(templates, path.slice(5)), 'utf8')).toBe(escapeForHelm(content));
     }
+  });
+
+  it('escapes literal {{ so that Helm renders it back unchanged', () => {
+    expect(escapeForHelm('key: "{{ .password }}@{{ .host }}"\n')).toBe(
+      'key: "{{ "{{" }} .password }}@{{ "{{" }} .host }}"\n',
+    );
+    expect(escapeForHelm('plain: yaml\n')).toBe('plain: yaml\n');
   });
 
   it('refuses a chart version that is not SemVer 2', () => {

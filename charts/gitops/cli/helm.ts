@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadEnvironments, selectEnvironments } from '../../config/load';
 import type { Environment } from '../../config/schema';
@@ -29,17 +29,21 @@ It has no values: every setting is fixed at synth time. Change charts/ and synth
 \`helm install --set\` changes nothing.
 `;
 
+/**
+ * Keeps literal `{{` (an ExternalSecret's own template, say) out of Helm's hands: Helm renders
+ * `{{ "{{" }}` back to `{{`, and a `}}` outside an action is plain text.
+ */
+export function escapeForHelm(manifest: string): string {
+  return manifest.replaceAll('{{', '{{ "{{" }}');
+}
+
 /** Turns what the cdk8s CLI wrote (templates/<env>/ + kustomization.yaml) into one chart. */
 function finishChart(dir: string, env: Environment, chartVersion: string): void {
   const templates = join(dir, 'templates');
   const nested = join(templates, env.name);
   for (const file of readdirSync(nested)) {
     if (file === 'kustomization.yaml') continue;
-    const content = readFileSync(join(nested, file), 'utf8');
-    if (content.includes('{{')) {
-      throw new Error(`${env.name}/${file} contains "{{", which Helm would read as a template`);
-    }
-    renameSync(join(nested, file), join(templates, file));
+    writeFileSync(join(templates, file), escapeForHelm(readFileSync(join(nested, file), 'utf8')));
   }
   rmSync(nested, { recursive: true, force: true });
   const chart = {

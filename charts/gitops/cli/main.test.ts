@@ -1,10 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { environments } from '../../config/environments';
 import type { EnvironmentOverrides } from '../../config/load';
 import { deepMerge } from '../../config/merge';
 import { main } from './main';
-import { scratch, useGitIdentity, type Scratch } from './testing';
+import { scratch, useGitIdentity, writeFiles, type Scratch } from './testing';
 import { synthTree } from './tree';
 
 describe('gitops command line', () => {
@@ -32,10 +32,7 @@ describe('gitops command line', () => {
       dev: deepMerge(environments.dev, { autoscaling: { maxReplicas: 4 } }),
     } as EnvironmentOverrides;
     const dist = join(tmp.dir, 'dist');
-    for (const [path, content] of synthTree({ settings: other })) {
-      mkdirSync(dirname(join(dist, path)), { recursive: true });
-      writeFileSync(join(dist, path), content);
-    }
+    writeFiles(dist, synthTree({ settings: other }));
     expect(main(['diff', '--against', dist])).toBe(0);
     expect(printed()).toContain('#### changed: `HorizontalPodAutoscaler user-service-dev/');
     expect(main(['diff', '--against', dist, '--exit-code'])).toBe(1);

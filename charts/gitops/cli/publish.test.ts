@@ -1,43 +1,36 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { environments } from '../../config/environments';
-import type { EnvironmentOverrides } from '../../config/load';
-import { deepMerge } from '../../config/merge';
 import { git, uncommittedChanges } from './git';
 import { publish, PublishRefusedError } from './publish';
-import { commitFiles, scratch, useGitIdentity, type Scratch } from './testing';
+import {
+  changedLines,
+  commitFiles,
+  gitIdentityForSuite,
+  settingsWith,
+  scratch,
+  type Scratch,
+} from './testing';
 
 const PROD_HPA = 'apps/user-service/prod/horizontalpodautoscaler-user-service-hpa.yaml';
-const PROD_PDB = 'apps/user-service/prod/poddisruptionbudget-user-service-pdb.yaml';
-
-function prodWith(patch: Parameters<typeof deepMerge<typeof environments.prod>>[1]) {
-  return { ...environments, prod: deepMerge(environments.prod, patch) } as EnvironmentOverrides;
-}
+const DEV_PDB = 'apps/user-service/dev/poddisruptionbudget-user-service-pdb.yaml';
 
 function commitCount(repo: string): number {
   return Number(git(repo, ['rev-list', '--count', 'HEAD']).trim());
 }
 
-/** The +/- lines of the last commit, without file headers. */
-function changedLines(repo: string): string[] {
-  return git(repo, ['show', '--format=', '--unified=0', 'HEAD'])
-    .split('\n')
-    .filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l));
+/** The -/+ lines of the last commit. */
+function committedLines(repo: string): string[] {
+  return changedLines(git(repo, ['show', '--format=', '--unified=0', 'HEAD']));
 }
 
+const twoDevReplicas = settingsWith('dev', { autoscaling: { minReplicas: 2 } });
+
 describe('npm run gitops:publish', () => {
-  let restoreIdentity: () => void;
   let tmp: Scratch;
   let target: string;
   let source: string;
   let sourceCommit: string;
-
-  beforeAll(() => {
-    restoreIdentity = useGitIdentity();
-  });
-  afterAll(() => {
-    restoreIdentity();
-  });
+  gitIdentityForSuite();
   beforeEach(() => {
     tmp = scratch('gitops-publish-');
     target = tmp.repo('gitops');
@@ -76,11 +69,11 @@ describe('npm run gitops:publish', () => {
     const result = publish({
       repo: target,
       sourceDir: source,
-      settings: prodWith({ autoscaling: { maxReplicas: 25 } }),
+      settings: settingsWith('prod', { autoscaling: { maxReplicas: 25 } }),
       message: 'prod: allow 25 replicas',
     });
     expect(result.changes).toEqual([`M\t${PROD_HPA}`]);
-    expect(changedLines(target)).toEqual(['-  maxReplicas: 20', '+  maxReplicas: 25']);
+    expect(committedLines(target)).toEqual(['-  maxReplicas: 20', '+  maxReplicas: 25']);
     expect(git(target, ['log', '-1', '--format=%s']).trim()).toBe('prod: allow 25 replicas');
     expect(commitCount(target)).toBe(2);
   });
@@ -95,23 +88,19 @@ describe('npm run gitops:publish', () => {
   });
 
   it('removes files the synth no longer writes, and stray files in the folders it owns', () => {
-    publish({ repo: target, sourceDir: source });
+    // From two replicas on, dev gets a PodDisruptionBudget; with its usual one it has none.
+    publish({ repo: target, sourceDir: source, settings: twoDevReplicas });
+    expect(existsSync(join(target, DEV_PDB))).toBe(true);
     commitFiles(target, { 'apps/user-service/dev/stray.yaml': 'kind: Stray\n' }, 'by hand');
     commitFiles(target, { 'README.md': 'not ours\n' }, 'docs');
-    // Below two replicas prod gets no PodDisruptionBudget.
-    const result = publish({
-      repo: target,
-      sourceDir: source,
-      settings: prodWith({ autoscaling: { minReplicas: 1 } }),
-    });
-    expect(result.changes).toEqual(
-      expect.arrayContaining([
-        'D\tapps/user-service/dev/stray.yaml',
-        `D\t${PROD_PDB}`,
-        'M\tapps/user-service/prod/kustomization.yaml',
-      ]),
-    );
-    expect(existsSync(join(target, PROD_PDB))).toBe(false);
+    const result = publish({ repo: target, sourceDir: source });
+    expect(result.changes).toEqual([
+      'M\tapps/user-service/dev/horizontalpodautoscaler-user-service-hpa.yaml',
+      'M\tapps/user-service/dev/kustomization.yaml',
+      `D\t${DEV_PDB}`,
+      'D\tapps/user-service/dev/stray.yaml',
+    ]);
+    expect(existsSync(join(target, DEV_PDB))).toBe(false);
     expect(existsSync(join(target, 'apps/user-service/dev/stray.yaml'))).toBe(false);
     expect(readFileSync(join(target, 'README.md'), 'utf8')).toBe('not ours\n');
     expect(uncommittedChanges(target)).toEqual([]);
@@ -135,7 +124,7 @@ describe('npm run gitops:publish', () => {
       publish({
         repo: target,
         sourceDir: source,
-        settings: prodWith({ autoscaling: { maxReplicas: 25 } }),
+        settings: settingsWith('prod', { autoscaling: { maxReplicas: 25 } }),
       });
     } catch (error) {
       caught = error;
@@ -151,21 +140,16 @@ describe('npm run gitops:publish', () => {
   });
 
   it('leaves the target clean when the commit itself fails', () => {
-    publish({ repo: target, sourceDir: source });
+    publish({ repo: target, sourceDir: source, settings: twoDevReplicas });
     const head = git(target, ['rev-parse', 'HEAD']);
     const hook = join(target, '.git', 'hooks', 'pre-commit');
     writeFileSync(hook, '#!/bin/sh\necho "hook says no" >&2\nexit 1\n');
     chmodSync(hook, 0o755);
-    expect(() =>
-      publish({
-        repo: target,
-        sourceDir: source,
-        settings: prodWith({ autoscaling: { minReplicas: 1 } }),
-      }),
-    ).toThrow(/hook says no/);
+    // Publishing the usual dev settings deletes the PDB and rewrites the HPA, then the hook fails.
+    expect(() => publish({ repo: target, sourceDir: source })).toThrow(/hook says no/);
     expect(uncommittedChanges(target)).toEqual([]);
     expect(git(target, ['rev-parse', 'HEAD'])).toBe(head);
-    expect(existsSync(join(target, PROD_PDB))).toBe(true);
+    expect(existsSync(join(target, DEV_PDB))).toBe(true);
   });
 
   it('says clearly when the target is not a git checkout', () => {

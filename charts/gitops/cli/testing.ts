@@ -1,6 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { environments } from '../../config/environments';
+import type { EnvironmentOverrides } from '../../config/load';
+import { deepMerge, type DeepPartial } from '../../config/merge';
+import type { EnvironmentInput, EnvironmentName } from '../../config/schema';
 import { git } from './git';
 
 const IDENTITY = {
@@ -20,6 +24,38 @@ export function useGitIdentity(): () => void {
       else process.env[k] = v;
     }
   };
+}
+
+/** Gives the git commands of every test of the enclosing `describe` an identity. */
+export function gitIdentityForSuite(): void {
+  let restore: () => void = () => undefined;
+  beforeAll(() => {
+    restore = useGitIdentity();
+  });
+  afterAll(() => {
+    restore();
+  });
+}
+
+/** The environment settings of charts/config/environments.ts with one environment changed. */
+export function settingsWith(
+  env: EnvironmentName,
+  patch: DeepPartial<EnvironmentInput>,
+): EnvironmentOverrides {
+  return { ...environments, [env]: deepMerge(environments[env], patch) };
+}
+
+/** The -/+ lines of a unified diff, without its `---`/`+++` file headers. */
+export function changedLines(patch: string): string[] {
+  return patch.split('\n').filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l));
+}
+
+/** Writes files (paths relative to `dir`), creating folders as needed. */
+export function writeFiles(dir: string, files: Iterable<readonly [string, string]>): void {
+  for (const [path, content] of files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
 }
 
 /** A scratch folder and a way to remove it. */
@@ -49,10 +85,7 @@ export function scratch(prefix: string): Scratch {
 
 /** Writes files (repository paths) and commits them all; returns the new commit. */
 export function commitFiles(repo: string, files: Record<string, string>, message: string): string {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(repo, path)), { recursive: true });
-    writeFileSync(join(repo, path), content);
-  }
+  writeFiles(repo, Object.entries(files));
   git(repo, ['add', '--all']);
   git(repo, ['commit', '--quiet', '-m', message]);
   return git(repo, ['rev-parse', 'HEAD']).trim();

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { metadataOf, type ControllerObjectMeta } from './object-meta';
 
 /** Argo CD API group and version of AppProject, Application and ApplicationSet. */
 export const ARGOCD_API_VERSION = 'argoproj.io/v1alpha1';
@@ -19,11 +20,7 @@ export interface GroupKind {
 }
 
 /** Props of {@link ArgoAppProject}. */
-export interface ArgoAppProjectProps {
-  readonly name: string;
-  /** Namespace Argo CD runs in. */
-  readonly namespace: string;
-  readonly labels: Record<string, string>;
+export interface ArgoAppProjectProps extends ControllerObjectMeta {
   /** @default 'Deploys user-service' */
   readonly description?: string;
   /** The only repositories the project's Applications may read. */
@@ -49,7 +46,7 @@ export class ArgoAppProject extends Construct {
     new ApiObject(this, 'Resource', {
       apiVersion: ARGOCD_API_VERSION,
       kind: 'AppProject',
-      metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+      metadata: metadataOf(props),
       spec: {
         description: props.description ?? 'Deploys user-service',
         sourceRepos: [...props.sourceRepos],

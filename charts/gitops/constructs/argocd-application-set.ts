@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { metadataOf, type ControllerObjectMeta } from './object-meta';
 import { ARGOCD_API_VERSION } from './argocd-app-project';
 
 /** One generated Application: the environment, its folder and where it goes. */
@@ -26,11 +27,7 @@ export interface ArgoRetry {
 }
 
 /** Props of {@link ArgoApplicationSet}. */
-export interface ArgoApplicationSetProps {
-  readonly name: string;
-  /** Namespace Argo CD runs in. */
-  readonly namespace: string;
-  readonly labels: Record<string, string>;
+export interface ArgoApplicationSetProps extends ControllerObjectMeta {
   /** The AppProject of the generated Applications. */
   readonly project: string;
   /** The GitOps repository. */
@@ -67,7 +64,7 @@ export class ArgoApplicationSet extends Construct {
     new ApiObject(this, 'Resource', {
       apiVersion: ARGOCD_API_VERSION,
       kind: 'ApplicationSet',
-      metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+      metadata: metadataOf(props),
       spec: {
         goTemplate: true,
         goTemplateOptions: ['missingkey=error'],

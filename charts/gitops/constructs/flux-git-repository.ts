@@ -1,15 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { metadataOf, type ControllerObjectMeta } from './object-meta';
 
 /** Flux source-controller API group and version of GitRepository. */
 export const FLUX_SOURCE_API_VERSION = 'source.toolkit.fluxcd.io/v1';
 
 /** Props of {@link FluxGitRepository}. */
-export interface FluxGitRepositoryProps {
-  readonly name: string;
-  /** Namespace of the Flux controllers. */
-  readonly namespace: string;
-  readonly labels: Record<string, string>;
+export interface FluxGitRepositoryProps extends ControllerObjectMeta {
   /** http(s):// or ssh:// URL of the GitOps repository. */
   readonly url: string;
   readonly branch: string;
@@ -34,7 +31,7 @@ export class FluxGitRepository extends Construct {
     new ApiObject(this, 'Resource', {
       apiVersion: FLUX_SOURCE_API_VERSION,
       kind: 'GitRepository',
-      metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+      metadata: metadataOf(props),
       spec: {
         interval: props.interval,
         url: props.url,

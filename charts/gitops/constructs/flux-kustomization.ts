@@ -1,15 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { metadataOf, type ControllerObjectMeta } from './object-meta';
 
 /** Flux kustomize-controller API group and version of Kustomization. */
 export const FLUX_KUSTOMIZE_API_VERSION = 'kustomize.toolkit.fluxcd.io/v1';
 
 /** Props of {@link FluxKustomization}. */
-export interface FluxKustomizationProps {
-  readonly name: string;
-  /** Namespace of the Flux controllers. */
-  readonly namespace: string;
-  readonly labels: Record<string, string>;
+export interface FluxKustomizationProps extends ControllerObjectMeta {
   /** Name of the GitRepository (same namespace) to read. */
   readonly sourceName: string;
   /** Folder inside the repository, e.g. `apps/user-service/prod` (written as `./...`). */
@@ -43,7 +40,7 @@ export class FluxKustomization extends Construct {
     new ApiObject(this, 'Resource', {
       apiVersion: FLUX_KUSTOMIZE_API_VERSION,
       kind: 'Kustomization',
-      metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+      metadata: metadataOf(props),
       spec: {
         interval: props.interval,
         retryInterval: props.retryInterval,
