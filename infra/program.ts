@@ -5,7 +5,7 @@ import type { Environment } from '../charts/config/schema';
 import { imageReference } from '../charts/constructs/user-service';
 import { NAMES, PORT_NAMES } from '../charts/model/contract';
 import { renderEnvironment, type KubeObject } from '../charts/synth/render';
-import { UserServiceEnvironment } from './components/environment';
+import { planResources, UserServiceEnvironment } from './components/environment';
 import {
   loadStackConfig,
   REPOSITORY_ROOT,
@@ -61,7 +61,7 @@ function servicePort(service: KubeObject, portName: string): number {
  * Loads the stack's environment from charts/config, renders its objects with the charts
  * (the same objects `npm run synth` writes) and swaps every ExternalSecret for a Secret built
  * from the stack secrets. Throws one error naming the stack and every missing config key, or
- * the object at fault, before anything is registered.
+ * the object at fault, before anything is registered (the image build included).
  */
 export function planStack(config: StackConfig): StackPlan {
   const environment = loadEnvironments().find((e) => e.name === config.environment);
@@ -81,8 +81,11 @@ export function planStack(config: StackConfig): StackPlan {
   });
   if (issues.length > 0) throw new StackConfigError(config.project, config.stack, issues);
 
+  // Check now what would otherwise fail after the image build started: a container must run
+  // the charts' image, and every object needs a resource class, a unique name and an order.
   const chartImage = imageReference(environment.image);
   pinImage(objects, chartImage, chartImage);
+  planResources(objects);
   const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === NAMES.service);
   if (service === undefined) throw new Error(`the charts render no Service ${NAMES.service}`);
   const host = `${NAMES.service}.${environment.namespace}.svc.cluster.local`;

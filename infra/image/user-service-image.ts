@@ -1,6 +1,6 @@
 import * as dockerBuild from '@pulumi/docker-build';
 import * as pulumi from '@pulumi/pulumi';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 
 /** Props of {@link UserServiceImage}. */
 export interface UserServiceImageProps {
@@ -41,7 +41,7 @@ export class UserServiceImage extends pulumi.ComponentResource {
       name,
       {
         context: { location: relative(cwd, props.context) || '.' },
-        dockerfile: { location: relative(cwd, `${props.context}/Dockerfile`) },
+        dockerfile: { location: relative(cwd, join(props.context, 'Dockerfile')) },
         platforms: [dockerBuild.Platform.Linux_amd64],
         buildArgs: { VERSION: props.version },
         tags: [`${props.repository}:${props.version}`],
