@@ -1,0 +1,302 @@
+/**
+ * The end-to-end suite, run by test/e2e/run.sh inside test/e2e/with-cluster.sh (KUBECONFIG set):
+ * GitOps path (kubectl apply of dist/<env>), Pulumi path (Automation API, inline program calling
+ * the infra deploy function), parity of the two, rolling update, policies, destroy.
+ * Ends with `e2e: N passed, N failed`; exit status 1 when anything failed.
+ */
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Stack } from '@pulumi/pulumi/automation';
+import { loadEnvironments } from '../../../charts/config/load';
+import type { Environment } from '../../../charts/config/schema';
+import { imageReference } from '../../../charts/constructs/user-service';
+import { NAMES } from '../../../charts/model/contract';
+import { renderEnvironment } from '../../../charts/synth/render';
+import { createVolumesFor, deleteNamespaces, deleteVolumes, installCrds } from './cluster-objects';
+import { kubectlJson, run } from './exec';
+import { applyEnvironment, unboundClaims, waitForRollouts, workloadsOf } from './gitops';
+import { check, log, Suite } from './harness';
+import { captureNamespace, type LiveObject } from './live';
+import { parityIssues } from './parity';
+import { runPack } from './policy-check';
+import { imageRef, openStack, previewCollector, PROJECT, stackConfig } from './pulumi-stack';
+import { watchDeployment } from './rollout-watch';
+
+/** The environments deployed by both paths (prod: GitOps path only, to keep the run short). */
+const PULUMI_ENVIRONMENTS = ['dev', 'staging'];
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet']);
+
+interface Workload {
+  kind: string;
+  metadata: { name: string };
+  spec: { replicas?: number; template: { spec: { containers: { image: string }[] } } };
+  status?: { readyReplicas?: number; replicas?: number };
+}
+
+/** The image a stack deploys first: the chart's own when it is a digest, else a made-up one. */
+function firstImage(environment: Environment): string {
+  const chart = imageReference(environment.image);
+  return chart.includes('@sha256:') ? chart : imageRef('1');
+}
+
+/** Every Deployment and StatefulSet of the namespace has all its replicas Ready, now. */
+async function assertReadyNow(namespace: string): Promise<void> {
+  const list = (await kubectlJson(['get', 'deployments,statefulsets', '-n', namespace])) as {
+    items: Workload[];
+  };
+  check(list.items.length > 0, `no workloads in ${namespace}`);
+  for (const w of list.items) {
+    const want = w.spec.replicas ?? 1;
+    const ready = w.status?.readyReplicas ?? 0;
+    check(ready >= 1 && ready === want, `${w.kind}/${w.metadata.name}: ${ready}/${want} Ready`);
+  }
+}
+
+/** Objects left in a namespace (empty when it is gone). */
+async function leftIn(namespace: string): Promise<string[]> {
+  const ns = await run('kubectl', [
+    'get',
+    'namespace',
+    namespace,
+    '-o',
+    'jsonpath={.status.phase}',
+  ]);
+  if (ns.code !== 0 && /NotFound/.test(ns.stderr)) return [];
+  check(ns.code === 0, ns.stderr);
+  const objects = await captureNamespace(namespace);
+  const pods = await run('kubectl', ['get', 'pods', '-n', namespace, '-o', 'name']);
+  const left = [...objects.keys()].filter((k) => k !== `Namespace/${namespace}`);
+  const phase = ns.stdout === 'Terminating' ? [] : [`namespace ${namespace} is ${ns.stdout}`];
+  return [...phase, ...left, ...pods.stdout.split('\n').filter(Boolean)];
+}
+
+async function main(): Promise<void> {
+  const kubeconfig = process.env.KUBECONFIG;
+  if (kubeconfig === undefined)
+    throw new Error('KUBECONFIG not set: run under test/e2e/with-cluster.sh');
+  const suite = new Suite();
+  const environments = loadEnvironments();
+  const gitopsLive = new Map<string, Map<string, LiveObject>>();
+  const pulumiLive = new Map<string, Map<string, LiveObject>>();
+
+  const crds = await suite.test(
+    'cluster: the external-secrets CRD stand-in (test/e2e/crds) is established',
+    installCrds,
+  );
+
+  // ------------------------------------------------------------------ GitOps path
+  const applied = new Set<string>();
+  for (const env of environments) {
+    const name = `gitops ${env.name}: dist/${env.name} server dry run + apply (strict validation): no error, no warning`;
+    if (!crds) {
+      suite.skip(name, 'CRD not installed');
+      continue;
+    }
+    const ok = await suite.test(name, async () => {
+      await createVolumesFor(renderEnvironment(env));
+      await applyEnvironment(env);
+    });
+    if (ok) applied.add(env.name);
+  }
+  for (const env of environments) {
+    const name = `gitops ${env.name}: Deployments and StatefulSets Ready on the kwok nodes, PVCs Bound`;
+    if (!applied.has(env.name)) {
+      suite.skip(name, 'not applied');
+      continue;
+    }
+    await suite.test(name, async () => {
+      const want = renderEnvironment(env)
+        .filter((o) => WORKLOAD_KINDS.has(o.kind))
+        .map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`)
+        .sort();
+      const live = (await workloadsOf(env.namespace)).sort();
+      check(
+        JSON.stringify(live) === JSON.stringify(want),
+        `workloads ${live.join(',')} != ${want.join(',')}`,
+      );
+      await waitForRollouts(env.namespace, live);
+      await assertReadyNow(env.namespace);
+      const unbound = await unboundClaims(env.namespace);
+      check(unbound.length === 0, `claims not Bound: ${unbound.join(', ')}`);
+      if (PULUMI_ENVIRONMENTS.includes(env.name)) {
+        gitopsLive.set(env.name, await captureNamespace(env.namespace));
+      }
+    });
+  }
+  await suite.test(
+    'gitops: namespaces and volumes deleted (the Pulumi path starts from an empty cluster)',
+    async () => {
+      await deleteNamespaces(environments.map((e) => e.namespace));
+      await deleteVolumes();
+    },
+  );
+
+  // ------------------------------------------------------------------ Pulumi path
+  const stateDir = mkdtempSync(join(tmpdir(), 'e2e-pulumi-'));
+  log(`pulumi: state and logs in ${stateDir}`);
+  const output = (file: string) => (text: string) => {
+    appendFileSync(join(stateDir, file), text);
+  };
+  const stacks = new Map<string, Stack>();
+  for (const env of environments.filter((e) => PULUMI_ENVIRONMENTS.includes(e.name))) {
+    const objects = renderEnvironment(env);
+    const image = firstImage(env);
+    const previewed = await suite.test(
+      `pulumi ${env.name}: preview; the policy pack's rules (in-process) find no mandatory violation`,
+      async () => {
+        const stack = await openStack(env.name, stateDir);
+        await stack.setAllConfig(stackConfig(env.name, kubeconfig, image));
+        stacks.set(env.name, stack);
+        const collected = previewCollector();
+        await stack.preview({
+          onEvent: collected.onEvent,
+          onOutput: output(`${env.name}-preview.log`),
+        });
+        check(
+          collected.resources.length === objects.length,
+          `preview has ${collected.resources.length} Kubernetes resources, the charts ${objects.length}`,
+        );
+        const violations = await runPack(env.name, collected.resources);
+        for (const v of violations.filter((x) => !x.mandatory))
+          log(`    advisory ${v.policy}: ${v.message}`);
+        const mandatory = violations.filter((x) => x.mandatory);
+        check(mandatory.length === 0, mandatory.map((v) => `${v.policy}: ${v.message}`).join('\n'));
+      },
+    );
+    const stack = stacks.get(env.name);
+    const upName = `pulumi ${env.name}: up creates every object, waits until Ready, right outputs`;
+    if (!previewed || stack === undefined) {
+      suite.skip(upName, 'preview failed');
+      continue;
+    }
+    await createVolumesFor(objects);
+    await suite.test(upName, async () => {
+      const up = await stack.up({ onOutput: output(`${env.name}-up.log`) });
+      check(up.summary.result === 'succeeded', `up: ${up.summary.result}`);
+      // + the Stack, the Environment component and its kubernetes provider
+      const created = up.summary.resourceChanges?.create ?? 0;
+      check(created === objects.length + 3, `created ${created}, want ${objects.length + 3}`);
+      await assertReadyNow(env.namespace);
+      const outputs = Object.fromEntries(
+        Object.entries(up.outputs).map(([k, v]) => [k, v.value as unknown]),
+      );
+      const host = `${NAMES.service}.${env.namespace}.svc.cluster.local`;
+      const want = {
+        environment: env.name,
+        namespace: env.namespace,
+        imageRef: image,
+        imageDigest: image.split('@')[1],
+        grpcAddress: `${host}:${env.ports.grpc}`,
+        httpAddress: `${host}:${env.ports.http}`,
+      };
+      check(
+        JSON.stringify(outputs) === JSON.stringify({ ...outputs, ...want }) &&
+          Object.keys(outputs).length === 6,
+        `outputs ${JSON.stringify(outputs)}, want ${JSON.stringify(want)}`,
+      );
+      pulumiLive.set(env.name, await captureNamespace(env.namespace));
+    });
+  }
+
+  // ------------------------------------------------------------------ parity
+  for (const env of environments.filter((e) => PULUMI_ENVIRONMENTS.includes(e.name))) {
+    const name = `parity ${env.name}: live objects of both paths equal but for the documented swaps`;
+    const g = gitopsLive.get(env.name);
+    const p = pulumiLive.get(env.name);
+    if (g === undefined || p === undefined) {
+      suite.skip(name, 'a path did not deploy');
+      continue;
+    }
+    await suite.test(name, () => {
+      const swap = { chartImage: imageReference(env.image), deployedImage: firstImage(env) };
+      const issues = parityIssues(g, p, swap);
+      log(`    compared ${g.size} GitOps objects with ${p.size} Pulumi objects`);
+      check(issues.length === 0, issues.join('\n'));
+      return Promise.resolve();
+    });
+  }
+
+  // ------------------------------------------------------------------ rolling update
+  const dev = environments.find((e) => e.name === 'dev');
+  const devStack = stacks.get('dev');
+  const rollName =
+    'pulumi dev: up with a new digest rolls the Deployment (new ReplicaSet, old at 0, never 0 Ready)';
+  if (dev === undefined || devStack === undefined || !pulumiLive.has('dev')) {
+    suite.skip(rollName, 'dev stack not up');
+  } else {
+    await suite.test(rollName, async () => {
+      const next = imageRef('2');
+      await devStack.setConfig(`${PROJECT}:image.prebuilt`, { value: next });
+      const watch = watchDeployment(dev.namespace, NAMES.deployment);
+      const up = await devStack.up({ onOutput: output('dev-up-2.log') });
+      const samples = await watch.stop();
+      check(up.summary.result === 'succeeded', `up: ${up.summary.result}`);
+      const changes = up.summary.resourceChanges ?? {};
+      check(
+        changes.update === 1,
+        `resource changes ${JSON.stringify(changes)}, want 1 update (the Deployment)`,
+      );
+      const rs = (await kubectlJson(['get', 'replicasets', '-n', dev.namespace])) as {
+        items: Workload[];
+      };
+      const mine = rs.items.filter((r) => r.metadata.name.startsWith(`${NAMES.deployment}-`));
+      const imageOf = (r: Workload) => r.spec.template.spec.containers.map((c) => c.image);
+      const fresh = mine.filter((r) => imageOf(r).includes(next));
+      const old = mine.filter((r) => !imageOf(r).includes(next));
+      check(
+        fresh.length === 1 && old.length === 1,
+        `ReplicaSets: ${mine.map((r) => r.metadata.name).join(', ')}`,
+      );
+      const [f, o] = [fresh[0], old[0]];
+      check(f !== undefined && o !== undefined, 'unreachable');
+      check(
+        (f.status?.readyReplicas ?? 0) >= 1 && f.status?.readyReplicas === f.spec.replicas,
+        `new ReplicaSet ${f.metadata.name}: ${f.status?.readyReplicas ?? 0}/${f.spec.replicas ?? 0} Ready`,
+      );
+      check(
+        o.spec.replicas === 0,
+        `old ReplicaSet ${o.metadata.name} still wants ${o.spec.replicas ?? 1}`,
+      );
+      const minReady = Math.min(...samples.map((s) => s.ready));
+      log(
+        `    ${samples.length} status samples; ready min ${minReady}; ` +
+          samples.map((s) => `${s.ready}/${s.updated}/${s.replicas}`).join(' '),
+      );
+      check(
+        samples.some((s) => s.updated < s.replicas),
+        'the watch saw no intermediate state',
+      );
+      check(samples.length > 0 && minReady >= 1, `a sample had ${minReady} Ready pods`);
+    });
+  }
+
+  // ------------------------------------------------------------------ destroy
+  for (const [name, stack] of stacks) {
+    const env = environments.find((e) => e.name === name);
+    if (env === undefined) continue;
+    await suite.test(
+      `pulumi ${name}: destroy leaves nothing (namespace gone, or terminating and empty)`,
+      async () => {
+        const result = await stack.destroy({ onOutput: output(`${name}-destroy.log`) });
+        check(result.summary.result === 'succeeded', `destroy: ${result.summary.result}`);
+        const left = await leftIn(env.namespace);
+        check(left.length === 0, `left in ${env.namespace}: ${left.join(', ')}`);
+        await stack.workspace.removeStack(name);
+      },
+    );
+  }
+  await deleteVolumes().catch((e: unknown) => {
+    log(`cleanup: ${String(e)}`);
+  });
+
+  log('\ntimings (each test):');
+  log(suite.summary());
+  process.exitCode = suite.failed > 0 ? 1 : 0;
+}
+
+main().catch((error: unknown) => {
+  log(`e2e: crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  log('e2e: 0 passed, 1 failed');
+  process.exitCode = 1;
+});
