@@ -42,15 +42,22 @@ function evaluationOptions(env: NodeJS.ProcessEnv) {
   return { target: 'pulumi' as const, ...(environment === undefined ? {} : { environment }) };
 }
 
+/** Errors block the update (mandatory); warnings are shown (advisory). */
+function policyInfo(rule: Rule) {
+  return {
+    name: rule.id,
+    description: rule.description,
+    enforcementLevel: rule.severity === 'error' ? ('mandatory' as const) : ('advisory' as const),
+    severity: rule.severity === 'error' ? ('high' as const) : ('medium' as const),
+  };
+}
+
 function resourcePolicy(
   rule: Rule & { scope: 'object' },
   env: NodeJS.ProcessEnv,
 ): ResourceValidationPolicy {
   return {
-    name: rule.id,
-    description: rule.description,
-    enforcementLevel: rule.severity === 'error' ? 'mandatory' : 'advisory',
-    severity: rule.severity === 'error' ? 'high' : 'medium',
+    ...policyInfo(rule),
     validateResource: (args, reportViolation) => {
       const object = toKubeObject(args.type, args.props, args.name);
       if (object === undefined) return;
@@ -78,10 +85,7 @@ function stackObjects(resources: readonly PolicyResource[]): {
 
 function stackPolicy(rule: Rule & { scope: 'set' }, env: NodeJS.ProcessEnv): StackValidationPolicy {
   return {
-    name: rule.id,
-    description: rule.description,
-    enforcementLevel: rule.severity === 'error' ? 'mandatory' : 'advisory',
-    severity: rule.severity === 'error' ? 'high' : 'medium',
+    ...policyInfo(rule),
     validateStack: (args, reportViolation) => {
       const { objects, urnOf } = stackObjects(args.resources);
       const report = evaluate([rule], objects, {

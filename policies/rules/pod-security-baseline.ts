@@ -7,7 +7,8 @@ import { at, field, obj, objects, str, type Obj } from '../core/fields';
 import type { Violation } from '../core/types';
 import { containersOf, type PodTemplate } from '../core/workloads';
 
-const PSS = (check: string) => `Pod Security Standards v1.28, ${check}`;
+/** How a rule cites the PSA check it implements. */
+export const PSS = (check: string) => `Pod Security Standards v1.28, ${check}`;
 
 /** The securityContext of a container or pod spec, or an empty object. */
 export function securityContext(holder: Obj): Obj {

@@ -7,9 +7,12 @@ import { podRule } from '../core/define';
 import { at, field, list, num, objects, str, type Obj } from '../core/fields';
 import type { Violation } from '../core/types';
 import { containersOf, type PodTemplate } from '../core/workloads';
-import { isWindowsPod, securityContext, securityContextViolations } from './pod-security-baseline';
-
-const PSS = (check: string) => `Pod Security Standards v1.28, ${check}`;
+import {
+  isWindowsPod,
+  PSS,
+  securityContext,
+  securityContextViolations,
+} from './pod-security-baseline';
 
 const RESTRICTED_VOLUME_SOURCES = new Set([
   'configMap',
