@@ -17,9 +17,10 @@ node -e "
 npm run --silent synth >/dev/null
 t_build=$(date +%s)
 marks=$(mktemp)
+out=$(mktemp)
 status=0
 bash test/e2e/with-cluster.sh bash -c 'date +%s >"$1"; node lib/e2e/main.js; rc=$?; date +%s >>"$1"; exit $rc' \
-  _ "$marks" || status=$?
+  _ "$marks" 2>&1 | tee "$out" || status=$?
 t_end=$(date +%s)
 t_started=$(sed -n 1p "$marks"); t_tests=$(sed -n 2p "$marks"); rm -f "$marks"
 echo
@@ -32,7 +33,15 @@ if [[ -n $t_started ]]; then
     "cluster stop" $((t_end - t_tests))
 else
   echo "  cluster did not start"
-  echo "e2e: 0 passed, 1 failed"
 fi
 printf '  %-34s %5ss\n' total $((t_end - t0))
+# the suite's summary line, last
+summary=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n1 || true)
+rm -f "$out"
+if [[ -z $summary ]]; then
+  summary="e2e: 0 passed, 1 failed"
+  status=1
+fi
+[[ $status -eq 0 || $summary != *", 0 failed" ]] || summary="${summary%, 0 failed}, 1 failed (exit $status)"
+echo "$summary"
 exit "$status"

@@ -20,7 +20,14 @@ import { check, log, Suite } from './harness';
 import { captureNamespace, type LiveObject } from './live';
 import { parityIssues } from './parity';
 import { runPack } from './policy-check';
-import { imageRef, openStack, previewCollector, PROJECT, stackConfig } from './pulumi-stack';
+import {
+  imageRef,
+  openStack,
+  previewCollector,
+  PROJECT,
+  stackConfig,
+  type PreviewedResource,
+} from './pulumi-stack';
 import { watchDeployment } from './rollout-watch';
 
 /** The environments deployed by both paths (prod: GitOps path only, to keep the run short). */
@@ -38,6 +45,17 @@ interface Workload {
 function firstImage(environment: Environment): string {
   const chart = imageReference(environment.image);
   return chart.includes('@sha256:') ? chart : imageRef('1');
+}
+
+/** A copy of a previewed workload whose first container asks to run privileged. */
+function withPrivilegedContainer(resource: PreviewedResource): PreviewedResource {
+  const inputs = JSON.parse(JSON.stringify(resource.inputs)) as {
+    spec: { template: { spec: { containers: { securityContext?: Record<string, unknown> }[] } } };
+  };
+  const [first] = inputs.spec.template.spec.containers;
+  check(first !== undefined, `${resource.urn} has no container`);
+  first.securityContext = { ...first.securityContext, privileged: true };
+  return { ...resource, inputs: inputs };
 }
 
 /** Every Deployment and StatefulSet of the namespace has all its replicas Ready, now. */
@@ -162,6 +180,12 @@ async function main(): Promise<void> {
           log(`    advisory ${v.policy}: ${v.message}`);
         const mandatory = violations.filter((x) => x.mandatory);
         check(mandatory.length === 0, mandatory.map((v) => `${v.policy}: ${v.message}`).join('\n'));
+        // Control: the same inputs with a privileged container must be refused.
+        const tampered = collected.resources.map((r) =>
+          r.type === 'kubernetes:apps/v1:Deployment' ? withPrivilegedContainer(r) : r,
+        );
+        const caught = (await runPack(env.name, tampered)).filter((x) => x.mandatory);
+        check(caught.length > 0, 'the pack found nothing wrong with a privileged container');
       },
     );
     const stack = stacks.get(env.name);
