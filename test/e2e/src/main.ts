@@ -9,85 +9,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Stack } from '@pulumi/pulumi/automation';
 import { loadEnvironments } from '../../../charts/config/load';
-import type { Environment } from '../../../charts/config/schema';
 import { imageReference } from '../../../charts/constructs/user-service';
 import { NAMES } from '../../../charts/model/contract';
 import { renderEnvironment } from '../../../charts/synth/render';
 import { createVolumesFor, deleteNamespaces, deleteVolumes, installCrds } from './cluster-objects';
-import { kubectlJson, run } from './exec';
+import { kubectlJson } from './exec';
 import { applyEnvironment, unboundClaims, waitForRollouts, workloadsOf } from './gitops';
 import { check, log, Suite } from './harness';
-import { captureNamespace, type LiveObject } from './live';
+import { captureNamespace, differences, type Json, type LiveObject } from './live';
 import { parityIssues } from './parity';
 import { runPack } from './policy-check';
-import {
-  imageRef,
-  openStack,
-  previewCollector,
-  PROJECT,
-  stackConfig,
-  type PreviewedResource,
-} from './pulumi-stack';
+import { imageRef, openStack, previewCollector, PROJECT, stackConfig } from './pulumi-stack';
 import { watchDeployment } from './rollout-watch';
+import {
+  assertReadyNow,
+  firstImage,
+  leftIn,
+  withPrivilegedContainer,
+  type Workload,
+} from './workloads';
 
 /** The environments deployed by both paths (prod: GitOps path only, to keep the run short). */
 const PULUMI_ENVIRONMENTS = ['dev', 'staging'];
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet']);
-
-interface Workload {
-  kind: string;
-  metadata: { name: string };
-  spec: { replicas?: number; template: { spec: { containers: { image: string }[] } } };
-  status?: { readyReplicas?: number; replicas?: number };
-}
-
-/** The image a stack deploys first: the chart's own when it is a digest, else a made-up one. */
-function firstImage(environment: Environment): string {
-  const chart = imageReference(environment.image);
-  return chart.includes('@sha256:') ? chart : imageRef('1');
-}
-
-/** A copy of a previewed workload whose first container asks to run privileged. */
-function withPrivilegedContainer(resource: PreviewedResource): PreviewedResource {
-  const inputs = JSON.parse(JSON.stringify(resource.inputs)) as {
-    spec: { template: { spec: { containers: { securityContext?: Record<string, unknown> }[] } } };
-  };
-  const [first] = inputs.spec.template.spec.containers;
-  check(first !== undefined, `${resource.urn} has no container`);
-  first.securityContext = { ...first.securityContext, privileged: true };
-  return { ...resource, inputs: inputs };
-}
-
-/** Every Deployment and StatefulSet of the namespace has all its replicas Ready, now. */
-async function assertReadyNow(namespace: string): Promise<void> {
-  const list = (await kubectlJson(['get', 'deployments,statefulsets', '-n', namespace])) as {
-    items: Workload[];
-  };
-  check(list.items.length > 0, `no workloads in ${namespace}`);
-  for (const w of list.items) {
-    const want = w.spec.replicas ?? 1;
-    const ready = w.status?.readyReplicas ?? 0;
-    check(ready >= 1 && ready === want, `${w.kind}/${w.metadata.name}: ${ready}/${want} Ready`);
-  }
-}
-
-/** Objects left in a namespace (empty when it is gone). */
-async function leftIn(namespace: string): Promise<string[]> {
-  const ns = await run('kubectl', [
-    'get',
-    'namespace',
-    namespace,
-    '-o',
-    'jsonpath={.status.phase}',
-  ]);
-  if (ns.code !== 0 && /NotFound/.test(ns.stderr)) return [];
-  check(ns.code === 0, ns.stderr);
-  const objects = await captureNamespace(namespace);
-  const pods = await run('kubectl', ['get', 'pods', '-n', namespace, '-o', 'name']);
-  const left = [...objects.keys()].filter((k) => k !== `Namespace/${namespace}`);
-  const phase = ns.stdout === 'Terminating' ? [] : [`namespace ${namespace} is ${ns.stdout}`];
-  return [...phase, ...left, ...pods.stdout.split('\n').filter(Boolean)];
-}
 
 async function main(): Promise<void> {
   const kubeconfig = process.env.KUBECONFIG;
@@ -194,8 +138,8 @@ async function main(): Promise<void> {
       suite.skip(upName, 'preview failed');
       continue;
     }
-    await createVolumesFor(objects);
     await suite.test(upName, async () => {
+      await createVolumesFor(objects);
       const up = await stack.up({ onOutput: output(`${env.name}-up.log`) });
       check(up.summary.result === 'succeeded', `up: ${up.summary.result}`);
       // + the Stack, the Environment component and its kubernetes provider
@@ -203,22 +147,19 @@ async function main(): Promise<void> {
       check(created === objects.length + 3, `created ${created}, want ${objects.length + 3}`);
       await assertReadyNow(env.namespace);
       const outputs = Object.fromEntries(
-        Object.entries(up.outputs).map(([k, v]) => [k, v.value as unknown]),
+        Object.entries(up.outputs).map(([k, v]) => [k, v.value as Json]),
       );
       const host = `${NAMES.service}.${env.namespace}.svc.cluster.local`;
       const want = {
         environment: env.name,
         namespace: env.namespace,
         imageRef: image,
-        imageDigest: image.split('@')[1],
+        imageDigest: image.split('@')[1] ?? '',
         grpcAddress: `${host}:${env.ports.grpc}`,
         httpAddress: `${host}:${env.ports.http}`,
       };
-      check(
-        JSON.stringify(outputs) === JSON.stringify({ ...outputs, ...want }) &&
-          Object.keys(outputs).length === 6,
-        `outputs ${JSON.stringify(outputs)}, want ${JSON.stringify(want)}`,
-      );
+      const wrong = differences(want, outputs, 'outputs');
+      check(wrong.length === 0, wrong.join('\n'));
       pulumiLive.set(env.name, await captureNamespace(env.namespace));
     });
   }
@@ -237,6 +178,13 @@ async function main(): Promise<void> {
       const issues = parityIssues(g, p, swap);
       log(`    compared ${g.size} GitOps objects with ${p.size} Pulumi objects`);
       check(issues.length === 0, issues.join('\n'));
+      // Control: one changed field in one Pulumi object must show.
+      const tampered = new Map(p);
+      const key = `Deployment/${NAMES.deployment}`;
+      const deployment = p.get(key);
+      check(deployment !== undefined, `no ${key} in the Pulumi path`);
+      tampered.set(key, { ...deployment, spec: { ...(deployment.spec as object), paused: true } });
+      check(parityIssues(g, tampered, swap).length > 0, 'parity missed a changed spec field');
       return Promise.resolve();
     });
   }
