@@ -4,7 +4,7 @@
  * the infra deploy function), parity of the two, rolling update, policies, destroy.
  * Ends with `e2e: N passed, N failed`; exit status 1 when anything failed.
  */
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Stack } from '@pulumi/pulumi/automation';
@@ -262,6 +262,7 @@ async function main(): Promise<void> {
     log(`cleanup: ${String(e)}`);
   });
 
+  if (suite.failed === 0) rmSync(stateDir, { recursive: true, force: true });
   log('\ntimings (each test):');
   log(suite.summary());
   process.exitCode = suite.failed > 0 ? 1 : 0;
