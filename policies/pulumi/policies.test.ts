@@ -4,12 +4,7 @@
  * engine received, exactly as `pulumi preview --policy-pack policies` hands them over.
  */
 import * as pulumi from '@pulumi/pulumi';
-import type {
-  PolicyResource,
-  ResourceValidationArgs,
-  StackValidationArgs,
-  StackValidationPolicy,
-} from '@pulumi/policy';
+import type { StackValidationPolicy } from '@pulumi/policy';
 import { loadEnvironments } from '../../charts/config/load';
 import { renderEnvironments } from '../../charts/synth/render';
 import { resourceFactoryFor } from '../../infra/kubernetes/kinds';
@@ -17,6 +12,7 @@ import type { KubeObject } from '../../charts/synth/render';
 import { RULES } from '../rules';
 import { pulumiPolicies, stackEnvironment } from './policies';
 import { kindOfType, toKubeObject } from './resources';
+import { runPolicies, stackArgs } from './in-process';
 
 interface Registered {
   readonly type: string;
@@ -76,66 +72,14 @@ async function register(objects: readonly KubeObject[]): Promise<Registered[]> {
   return registered;
 }
 
-function resourceArgs(r: Registered): ResourceValidationArgs {
-  return {
-    type: r.type,
-    props: r.inputs,
-    urn: r.urn,
-    name: r.name,
-    opts: {
-      protect: false,
-      ignoreChanges: [],
-      aliases: [],
-      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-      additionalSecretOutputs: [],
-    },
-    stackTags: new Map(),
-    isType: () => false,
-    asType: () => undefined,
-    getConfig: () => ({}) as never,
-    notApplicable: (reason?: string) => {
-      throw new Error(`not applicable: ${reason ?? ''}`);
-    },
-  };
-}
-
-/** What validateStack receives: the registrations as PolicyResources. */
-function stackArgs(regs: readonly Registered[]): StackValidationArgs {
-  return {
-    // The policies read only type, props, urn and name.
-    resources: regs.map(
-      (r) => ({ type: r.type, props: r.inputs, urn: r.urn, name: r.name }) as PolicyResource,
-    ),
-    stackTags: new Map(),
-    getConfig: () => ({}) as never,
-    notApplicable: () => {
-      throw new Error('not applicable');
-    },
-  };
-}
-
 /** Runs every policy of the pack over the registrations: `policy-name: message` lines. */
 async function violations(
   regs: readonly Registered[],
   env: NodeJS.ProcessEnv = { PULUMI_NODEJS_STACK: STACK },
 ): Promise<string[]> {
-  const out: string[] = [];
-  for (const policy of pulumiPolicies(env)) {
-    const report = (message: string, urn?: string) => {
-      out.push(`${policy.name}: ${message}${urn === undefined ? '' : ` @ ${urn}`}`);
-    };
-    if ('validateStack' in policy) {
-      await policy.validateStack(stackArgs(regs), report);
-    } else {
-      const validate = policy.validateResource;
-      for (const r of regs) {
-        for (const v of Array.isArray(validate) ? validate : [validate]) {
-          await v?.(resourceArgs(r), report);
-        }
-      }
-    }
-  }
-  return out.filter((line) => !line.startsWith('policy-exemptions:'));
+  return (await runPolicies(regs, env))
+    .map((v) => `${v.policy}: ${v.message}${v.urn === undefined ? '' : ` @ ${v.urn}`}`)
+    .filter((line) => !line.startsWith('policy-exemptions:'));
 }
 
 const deploymentOf = (objects: KubeObject[]) => {
