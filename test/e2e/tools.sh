@@ -3,7 +3,7 @@
 # (and Debian), into a cache folder outside git. Re-used when present; a change of any pin below
 # changes the cache key, so a new folder is built.
 #
-# Usage:  test/e2e/tools.sh [all|kube|etcd|kwok|pulumi|pulumi-kubernetes|env|print-dir] ...
+# Usage:  test/e2e/tools.sh [all|kube|etcd|kwok|pulumi|pulumi-kubernetes|policy-analyzer|env|print-dir] ...
 #   all (default)  build whatever is missing, write <cache>/env.sh, print the bin dir on stdout
 #   print-dir      print the cache dir (no build)
 # Then:   source "$(test/e2e/tools.sh print-dir)/env.sh"
@@ -29,6 +29,10 @@ PULUMI_K8S_PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
 PULUMI_K8S_PROVIDER_PSEUDO=v4.0.0-20260115033456-f47bc2d6f199
 PULUMI_K8S_SDK_VERSION=v4.25.0  # published sdk/v4 that replaces the provider's `=> ../sdk`
 PULUMI_K8S_VERSION=4.25.0       # version stamped into the binary and used for `pulumi plugin install`
+# pulumi-analyzer-policy: the shell shim Pulumi ships for running Node.js policy packs without a
+# language host (CLI: no pulumi-language-nodejs plugin -> runs `pulumi-analyzer-policy-nodejs`).
+# It lives in the sdk/v3 module zip at nodejs/dist/ up to v3.219.0 (removed by v3.222.0).
+PULUMI_ANALYZER_SDK_VERSION=v3.219.0
 RECIPE=3                        # bump when the build recipe changes in a way the pins do not show
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -57,7 +61,7 @@ $PULUMI_DEFAULT_VERSION: keep them equal (change PULUMI_DEFAULT_VERSION in test/
 fi
 
 PINS="kube=$KUBE_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION pulumi=$PULUMI_VERSION \
-clip=$CLIPBOARD_REPLACE k8sprov=$PULUMI_K8S_PROVIDER_PSEUDO:$PULUMI_K8S_SDK_VERSION:$PULUMI_K8S_VERSION recipe=$RECIPE \
+clip=$CLIPBOARD_REPLACE analyzer=$PULUMI_ANALYZER_SDK_VERSION k8sprov=$PULUMI_K8S_PROVIDER_PSEUDO:$PULUMI_K8S_SDK_VERSION:$PULUMI_K8S_VERSION recipe=$RECIPE \
 go=$(go env GOVERSION)"
 KEY=$(printf '%s' "$PINS" | sha256sum | cut -c1-12)
 CACHE=${E2E_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/user-platform-e2e/$KEY}
@@ -210,6 +214,22 @@ build_pulumi_kubernetes() {
   PULUMI_HOME=$CACHE/pulumi-home PULUMI_SKIP_UPDATE_CHECK=true "$BIN/pulumi" plugin ls
 }
 
+# ---------------------------------------------------------------- pulumi-analyzer-policy-nodejs
+# With no pulumi-language-nodejs plugin (its module is refused by the proxy, README "Known gaps"),
+# `pulumi preview --policy-pack DIR` of a nodejs pack runs the analyzer plugin
+# `pulumi-analyzer-policy-nodejs <engine> .` in DIR (sdk/v3 go/common/resource/plugin
+# NewPolicyAnalyzer, "the old behavior"). Pulumi's own shim for it resolves
+# @pulumi/pulumi/cmd/run-policy-pack from DIR and runs it with node: install that file unchanged.
+build_policy_analyzer() {
+  local dir src
+  dir=$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@$PULUMI_ANALYZER_SDK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  src=$dir/nodejs/dist/pulumi-analyzer-policy
+  [[ -f $src ]] || { echo "no nodejs/dist/pulumi-analyzer-policy in sdk/v3@$PULUMI_ANALYZER_SDK_VERSION"; return 1; }
+  cat "$src"
+  grep -q "@pulumi/pulumi/cmd/run-policy-pack" "$src"
+  install -m 0755 "$src" "$BIN/pulumi-analyzer-policy-nodejs"
+}
+
 check_pulumi_kubernetes_npm() {
   local f v
   f=$(find "$REPO_ROOT" -maxdepth 5 -path '*/node_modules/@pulumi/kubernetes/package.json' \
@@ -256,6 +276,7 @@ main() {
         timed kwok build_kwok
         timed pulumi build_pulumi
         timed pulumi-kubernetes build_pulumi_kubernetes
+        timed policy-analyzer build_policy_analyzer
         ;;
       kube) timed kube build_kube ;;
       etcd) timed etcd build_etcd ;;
@@ -264,6 +285,7 @@ main() {
       pulumi-kubernetes)
         [[ -f $STAMPS/pulumi ]] || timed pulumi build_pulumi
         timed pulumi-kubernetes build_pulumi_kubernetes ;;
+      policy-analyzer) timed policy-analyzer build_policy_analyzer ;;
       env) ;;
       *) die "unknown target: $t" ;;
     esac

@@ -18,16 +18,17 @@ import { applyEnvironment, unboundClaims, waitForRollouts, workloadsOf } from '.
 import { check, log, Suite } from './harness';
 import { captureNamespace, differences, type Json, type LiveObject } from './live';
 import { parityIssues } from './parity';
-import { runPack } from './policy-check';
-import { imageRef, openStack, previewCollector, PROJECT, stackConfig } from './pulumi-stack';
-import { watchDeployment } from './rollout-watch';
 import {
-  assertReadyNow,
-  firstImage,
-  leftIn,
-  withPrivilegedContainer,
-  type Workload,
-} from './workloads';
+  imageRef,
+  openStack,
+  POLICY_PACK_DIR,
+  POLICY_PACK_NAME,
+  previewCollector,
+  PROJECT,
+  stackConfig,
+} from './pulumi-stack';
+import { watchDeployment } from './rollout-watch';
+import { assertReadyNow, firstImage, leftIn, type Workload } from './workloads';
 
 /** The environments deployed by both paths (prod: GitOps path only, to keep the run short). */
 const PULUMI_ENVIRONMENTS = ['dev', 'staging'];
@@ -105,31 +106,32 @@ async function main(): Promise<void> {
     const objects = renderEnvironment(env);
     const image = firstImage(env);
     const previewed = await suite.test(
-      `pulumi ${env.name}: preview; the policy pack's rules (in-process) find no mandatory violation`,
+      `pulumi ${env.name}: preview --policy-pack policies (the real pack, run by the CLI): no mandatory violation`,
       async () => {
         const stack = await openStack(env.name, stateDir);
         await stack.setAllConfig(stackConfig(env.name, kubeconfig, image));
         stacks.set(env.name, stack);
-        const collected = previewCollector();
+        const record = previewCollector();
         await stack.preview({
-          onEvent: collected.onEvent,
+          policyPacks: [POLICY_PACK_DIR],
+          onEvent: record.onEvent,
           onOutput: output(`${env.name}-preview.log`),
         });
         check(
-          collected.resources.length === objects.length,
-          `preview has ${collected.resources.length} Kubernetes resources, the charts ${objects.length}`,
+          record.resources.length === objects.length,
+          `preview has ${record.resources.length} Kubernetes resources, the charts ${objects.length}`,
         );
-        const violations = await runPack(env.name, collected.resources);
-        for (const v of violations.filter((x) => !x.mandatory))
-          log(`    advisory ${v.policy}: ${v.message}`);
-        const mandatory = violations.filter((x) => x.mandatory);
-        check(mandatory.length === 0, mandatory.map((v) => `${v.policy}: ${v.message}`).join('\n'));
-        // Control: the same inputs with a privileged container must be refused.
-        const tampered = collected.resources.map((r) =>
-          r.type === 'kubernetes:apps/v1:Deployment' ? withPrivilegedContainer(r) : r,
+        check(
+          record.policyPacks.has(POLICY_PACK_NAME),
+          `the summary lists no ${POLICY_PACK_NAME} pack (packs: ${[...record.policyPacks.keys()].join(', ')})`,
         );
-        const caught = (await runPack(env.name, tampered)).filter((x) => x.mandatory);
-        check(caught.length > 0, 'the pack found nothing wrong with a privileged container');
+        for (const v of record.violations)
+          log(`    ${v.enforcementLevel} ${v.policyName}: ${v.message}`);
+        const mandatory = record.violations.filter((v) => v.enforcementLevel === 'mandatory');
+        check(
+          mandatory.length === 0,
+          mandatory.map((v) => `${v.policyName}: ${v.message}`).join('\n'),
+        );
       },
     );
     const stack = stacks.get(env.name);
@@ -163,6 +165,51 @@ async function main(): Promise<void> {
       pulumiLive.set(env.name, await captureNamespace(env.namespace));
     });
   }
+
+  // Control: dev's settings in a stack named prod (the pack judges by the stack name). The real
+  // pack must stop the preview: dev's HPA keeps minReplicas 1, which prod forbids.
+  await suite.test(
+    'pulumi prod stack with environment=dev: preview --policy-pack policies is refused (hpa-replica-range)',
+    async () => {
+      const stack = await openStack('prod', stateDir);
+      try {
+        const dev = environments.find((e) => e.name === 'dev');
+        check(dev !== undefined, 'no dev environment');
+        await stack.setAllConfig(stackConfig('dev', kubeconfig, firstImage(dev)));
+        const record = previewCollector();
+        const outcome = await stack
+          .preview({
+            policyPacks: [POLICY_PACK_DIR],
+            onEvent: record.onEvent,
+            onOutput: output('prod-as-dev-preview.log'),
+          })
+          .then(
+            () => 'succeeded',
+            (error: unknown) => String(error),
+          );
+        check(
+          outcome !== 'succeeded',
+          'the preview succeeded: the pack let dev settings into prod',
+        );
+        const hpa = record.violations.filter(
+          (v) => v.policyName === 'hpa-replica-range' && v.enforcementLevel === 'mandatory',
+        );
+        log(`    refused: ${record.violations.map((v) => v.policyName).join(', ')}`);
+        check(
+          hpa.some((v) => v.message.includes('minReplicas 1 in prod')),
+          `no mandatory hpa-replica-range "minReplicas 1 in prod" violation; got: ${record.violations
+            .map((v) => `${v.policyName}: ${v.message}`)
+            .join('\n')}`,
+        );
+        check(
+          outcome.includes('preview failed') || outcome.includes('violat'),
+          `the preview failed for another reason: ${outcome.slice(0, 600)}`,
+        );
+      } finally {
+        await stack.workspace.removeStack('prod');
+      }
+    },
+  );
 
   // ------------------------------------------------------------------ parity
   for (const env of environments.filter((e) => PULUMI_ENVIRONMENTS.includes(e.name))) {

@@ -9,13 +9,19 @@ import {
   LocalWorkspace,
   type ConfigMap,
   type EngineEvent,
+  type PolicyEvent,
   type Stack,
+  type SummaryEvent,
 } from '@pulumi/pulumi/automation';
-import { loadStackConfig } from '../../../infra/config/stack-config';
+import { loadStackConfig, REPOSITORY_ROOT } from '../../../infra/config/stack-config';
 import { SECRET_NAMES, secretConfigKey } from '../../../infra/config/secret-sources';
 import { deploy } from '../../../infra/program';
 
 export const PROJECT = 'user-service-platform';
+/** The policy pack folder (`pulumi preview --policy-pack policies`). */
+export const POLICY_PACK_DIR = join(REPOSITORY_ROOT, 'policies');
+/** policies/PulumiPolicy.yaml's pack name (policies/package.json `name`). */
+export const POLICY_PACK_NAME = 'user-platform-policies';
 export const IMAGE_REPOSITORY = 'registry.example.com/platform/user-service';
 
 /** `registry.example.com/platform/user-service@sha256:<64 hex>` made of one repeated hex digit. */
@@ -59,13 +65,28 @@ export interface PreviewedResource {
   readonly inputs: Record<string, unknown>;
 }
 
-/** Collects the resources a preview would create or update, with their inputs. */
-export function previewCollector(): {
-  onEvent: (event: EngineEvent) => void;
-  resources: PreviewedResource[];
-} {
+/** What a preview reported: resources, policy violations, the policy packs that ran. */
+export interface PreviewRecord {
+  readonly onEvent: (event: EngineEvent) => void;
+  readonly resources: PreviewedResource[];
+  readonly violations: PolicyEvent[];
+  /** Pack name → version, from the summary event (empty when no pack ran). */
+  readonly policyPacks: Map<string, string>;
+}
+
+/** Collects the resources a preview would create or update, its policy events and packs. */
+export function previewCollector(): PreviewRecord {
   const resources: PreviewedResource[] = [];
+  const violations: PolicyEvent[] = [];
+  const policyPacks = new Map<string, string>();
   const onEvent = (event: EngineEvent) => {
+    if (event.policyEvent !== undefined) violations.push(event.policyEvent);
+    // CLI 3.248 sends the field as `PolicyPacks` (Go's name; the TS type says `policyPacks`),
+    // keyed `<name>|local|<path>` for a local pack.
+    const summary: (SummaryEvent & { PolicyPacks?: Record<string, string> }) | undefined =
+      event.summaryEvent;
+    for (const [key, version] of Object.entries(summary?.PolicyPacks ?? summary?.policyPacks ?? {}))
+      policyPacks.set(key.split('|')[0] ?? key, version);
     const step = event.resourcePreEvent?.metadata;
     const state = step?.new;
     if (step === undefined || state === undefined || !state.type.startsWith('kubernetes:')) return;
@@ -76,5 +97,5 @@ export function previewCollector(): {
       inputs: state.inputs as Record<string, unknown>,
     });
   };
-  return { onEvent, resources };
+  return { onEvent, resources, violations, policyPacks };
 }

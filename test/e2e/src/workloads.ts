@@ -4,7 +4,7 @@ import { imageReference } from '../../../charts/constructs/user-service';
 import { kubectlJson, run } from './exec';
 import { check } from './harness';
 import { captureNamespace } from './live';
-import { imageRef, type PreviewedResource } from './pulumi-stack';
+import { imageRef } from './pulumi-stack';
 
 export interface Workload {
   kind: string;
@@ -17,17 +17,6 @@ export interface Workload {
 export function firstImage(environment: Environment): string {
   const chart = imageReference(environment.image);
   return chart.includes('@sha256:') ? chart : imageRef('1');
-}
-
-/** A copy of a previewed workload whose first container asks to run privileged. */
-export function withPrivilegedContainer(resource: PreviewedResource): PreviewedResource {
-  const inputs = JSON.parse(JSON.stringify(resource.inputs)) as {
-    spec: { template: { spec: { containers: { securityContext?: Record<string, unknown> }[] } } };
-  };
-  const [first] = inputs.spec.template.spec.containers;
-  check(first !== undefined, `${resource.urn} has no container`);
-  first.securityContext = { ...first.securityContext, privileged: true };
-  return { ...resource, inputs: inputs };
 }
 
 /** Every Deployment and StatefulSet of the namespace has all its replicas Ready, now. */
