@@ -29,7 +29,7 @@ die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 
 tools_env() {
   local bin
-  bin=$("$SCRIPT_DIR/tools.sh" kube etcd kwok)
+  bin=$("$SCRIPT_DIR/tools.sh")
   # shellcheck disable=SC1091
   source "$(dirname "$bin")/env.sh"
 }
