@@ -1,7 +1,7 @@
 /**
  * Runs the pack's policies in this process over resources as the engine hands them to a pack
- * (type, name, URN, inputs). `pulumi preview --policy-pack policies` does the same through the
- * Node.js language host; tests and the e2e suite use this where no language host is available.
+ * (type, name, URN, inputs), for the jest tests. `pulumi preview --policy-pack policies` does the
+ * same through the CLI (the e2e suite runs that: test/e2e/README.md).
  */
 import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from '@pulumi/policy';
 import { pulumiPolicies } from './policies';
