@@ -1,3 +1,5 @@
+import { cpSync, mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnvironments, selectEnvironments, type EnvironmentOverrides } from './config/load';
 import { renderEnvironments } from './synth/render';
@@ -54,12 +56,21 @@ export function cli(argv: readonly string[]): number {
       allowNegative: true,
       strict: true,
     });
+    const cdk8sOutdir = process.env.CDK8S_OUTDIR;
+    const outdir = values.outdir ?? cdk8sOutdir ?? 'dist';
     const folders = synth({
-      outdir: values.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist',
+      outdir,
       environments: values.env ?? [],
       ...(values.gitops ? {} : { gitops: false as const }),
     });
     if (values.quiet !== true) for (const f of folders) console.log(`synthesized ${f}`);
+    // `cdk8s synth` deletes its output folder before it runs the app, so cdk8s.yaml gives it a
+    // scratch folder (CDK8S_OUTDIR) and names dist/ with --outdir: dist/ is written atomically
+    // above (untouched when synth fails) and the CLI's validations read this copy.
+    if (cdk8sOutdir !== undefined && resolve(cdk8sOutdir) !== resolve(outdir)) {
+      mkdirSync(cdk8sOutdir, { recursive: true });
+      for (const f of folders) cpSync(f, join(cdk8sOutdir, basename(f)), { recursive: true });
+    }
     return 0;
   } catch (error) {
     console.error(`synth failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import run from './index';
 import { mockStack } from './testing/pulumi-mocks';
 import { PROJECT, allSecrets } from './testing/scenario';
@@ -21,6 +22,15 @@ async function failure(
   await new Promise((resolve) => setImmediate(resolve));
   return { message: error.message, registered: registrations.length };
 }
+
+const previousKubeconfig = process.env.KUBECONFIG;
+beforeAll(() => {
+  process.env.KUBECONFIG = join(__dirname, 'testing', 'fixtures', 'kubeconfig.yaml');
+});
+afterAll(() => {
+  if (previousKubeconfig === undefined) delete process.env.KUBECONFIG;
+  else process.env.KUBECONFIG = previousKubeconfig;
+});
 
 function without(key: string): Record<string, string> {
   return Object.fromEntries(Object.entries(VALID).filter(([k]) => k !== key));

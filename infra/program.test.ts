@@ -4,9 +4,15 @@ import type { KubeObject } from '../charts/synth/render';
 import { loadEnvironments } from '../charts/config/load';
 import { secretSourceOf } from './config/secret-sources';
 import { ENVIRONMENT_TYPE } from './components/environment';
-import { IMAGE_TYPE } from './image/user-service-image';
+import { IMAGE_TYPE, pushedReference } from './image/user-service-image';
 import { asRecord, resourceName } from './kubernetes/objects';
-import { BUILT_DIGEST, promiseOf, secretValue, type Registration } from './testing/pulumi-mocks';
+import {
+  BUILT_DIGEST,
+  DOCKER_IMAGE_TYPE,
+  promiseOf,
+  secretValue,
+  type Registration,
+} from './testing/pulumi-mocks';
 import {
   PROJECT,
   allSecrets,
@@ -137,30 +143,42 @@ describe.each(ENVIRONMENT_NAMES.map((name) => [name]))('stack %s (build mode)', 
     }
   });
 
-  it('runs the image it built, by digest, and waits for the build', () => {
-    const image = scenario.registrations.find((r) => r.type === 'docker-build:index:Image');
-    expect(image?.inputs).toMatchObject({
-      context: { location: 'services/user-service' },
-      dockerfile: { location: 'services/user-service/Dockerfile' },
-      platforms: ['linux/amd64'],
-      push: true,
-      tags: [`${REGISTRY}:${env.version}`],
-      buildArgs: { VERSION: env.version },
+  it('builds with docker.Image: BuildKit, linux/amd64, registry cache, pushed by tag', () => {
+    const images = scenario.registrations.filter((r) => r.type === DOCKER_IMAGE_TYPE);
+    expect(images).toHaveLength(1);
+    expect(images[0]?.inputs).toEqual({
+      imageName: `${REGISTRY}:${env.version}`,
+      build: {
+        builderVersion: 'BuilderBuildKit',
+        context: 'services/user-service',
+        dockerfile: 'services/user-service/Dockerfile',
+        platform: 'linux/amd64',
+        args: { VERSION: env.version, BUILDKIT_INLINE_CACHE: '1' },
+        cacheFrom: { images: [`${REGISTRY}:${env.version}`] },
+      },
+      skipPush: false,
+      buildOnPreview: false,
     });
+  });
+
+  it('runs the pushed repoDigest (never the tag) and waits for the build', () => {
+    const image = scenario.registrations.find((r) => r.type === DOCKER_IMAGE_TYPE);
     const deployment = only('Deployment', 'user-service');
     const containers = (
       plain(deployment.inputs) as {
         spec: { template: { spec: { containers: { name: string; image: string }[] } } };
       }
     ).spec.template.spec.containers;
-    expect(containers.find((c) => c.name === 'user-service')?.image).toBe(builtRef);
+    const running = containers.find((c) => c.name === 'user-service')?.image;
+    expect(running).toBe(builtRef);
+    expect(running).not.toBe(image?.inputs.imageName);
     expect(deployment.dependencies).toContain(image?.urn);
   });
 
   it('sends every resource through explicit providers, Kubernetes with server-side apply', () => {
     const providers = scenario.registrations.filter((r) => r.type.startsWith('pulumi:providers:'));
     expect(providers.map((p) => p.type).sort()).toEqual([
-      'pulumi:providers:docker-build',
+      'pulumi:providers:docker',
       'pulumi:providers:kubernetes',
     ]);
     const kubernetes = providers.find((p) => p.type === 'pulumi:providers:kubernetes');
@@ -232,5 +250,50 @@ describe.each(ENVIRONMENT_NAMES.map((name) => [name]))('stack %s (build mode)', 
       grpcAddress: `user-service.${env.namespace}.svc.cluster.local:50051`,
       httpAddress: `user-service.${env.namespace}.svc.cluster.local:8080`,
     });
+  });
+});
+
+describe('pushedReference', () => {
+  const repository = 'registry.test.example/platform/user-service';
+  it('accepts repository@sha256 of the pushed repository', () => {
+    expect(pushedReference(`${repository}@${BUILT_DIGEST}`, repository)).toBe(
+      `${repository}@${BUILT_DIGEST}`,
+    );
+  });
+  it.each([
+    [`${repository}:1.0.0`],
+    [BUILT_DIGEST],
+    [`other.example/user-service@${BUILT_DIGEST}`],
+  ])('refuses %s', (repoDigest) => {
+    expect(() => pushedReference(repoDigest, repository)).toThrow(
+      `image ${repository}: the build returned "${repoDigest}"`,
+    );
+  });
+});
+
+describe('stack prod protection', () => {
+  it('protects the Namespace and the StatefulSets, nothing else', async () => {
+    const scenario = await deployScenario('prod', {
+      environment: 'prod',
+      'kubernetes.context': 'ctx-prod',
+      'image.prebuilt': `${REGISTRY}@${BUILT_DIGEST}`,
+      ...allSecrets(),
+    });
+    const objects = kubernetesObjects(scenario.registrations);
+    const protectedNames = objects.filter((r) => r.protect).map((r) => r.name);
+    expect(protectedNames.sort()).toEqual([
+      'namespace-user-service-prod',
+      'statefulset-consul-server',
+    ]);
+  });
+
+  it.each([['dev'], ['staging']])('protects nothing in %s', async (stack) => {
+    const scenario = await deployScenario(stack, {
+      environment: stack,
+      'kubernetes.context': `ctx-${stack}`,
+      'image.prebuilt': `${REGISTRY}@${BUILT_DIGEST}`,
+      ...allSecrets(),
+    });
+    expect(scenario.registrations.filter((r) => r.protect).map((r) => r.name)).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import {
   type ConfigIssue,
   type StackConfig,
 } from './config/stack-config';
+import { checkKubernetesTarget } from './kubernetes/target';
 import { asRecord } from './kubernetes/objects';
 import { pinImage } from './kubernetes/pin-image';
 import { secretFromExternalSecret } from './kubernetes/secret-from-external-secret';
@@ -72,14 +73,18 @@ export function planStack(config: StackConfig): StackPlan {
   }
   const rendered = renderEnvironment(environment);
   const issues: ConfigIssue[] = [];
+  // Rendering YAML without the opt-in keeps the ExternalSecrets: no secret value on disk.
+  const keepExternalSecrets =
+    config.kubernetes.renderYamlTo !== undefined && !config.kubernetes.renderYamlSecrets;
   const objects = rendered.flatMap((object) => {
-    if (object.kind !== 'ExternalSecret') return [object];
+    if (object.kind !== 'ExternalSecret' || keepExternalSecrets) return [object];
     const swap = secretFromExternalSecret(object, config.secrets);
     if (swap.ok) return [swap.secret];
     issues.push(...swap.issues);
     return [];
   });
   if (issues.length > 0) throw new StackConfigError(config.project, config.stack, issues);
+  assertNoPlaintextSecretRendered(config, objects);
 
   // Check now what would otherwise fail after the image build started: a container must run
   // the charts' image, and every object needs a resource class, a unique name and an order.
@@ -98,6 +103,33 @@ export function planStack(config: StackConfig): StackPlan {
   };
 }
 
+/**
+ * Refuses to render a Secret (its values in plain text) into `kubernetes.renderYamlTo` unless
+ * the stack opted in with `kubernetes.renderYamlSecrets: true`.
+ */
+export function assertNoPlaintextSecretRendered(
+  config: StackConfig,
+  objects: readonly KubeObject[],
+): void {
+  const { renderYamlTo, renderYamlSecrets } = config.kubernetes;
+  if (renderYamlTo === undefined || renderYamlSecrets) return;
+  const secrets = objects.filter((o) => o.kind === 'Secret');
+  if (secrets.length === 0) return;
+  throw new StackConfigError(config.project, config.stack, [
+    {
+      key: 'kubernetes.renderYamlSecrets',
+      message:
+        `rendering to ${renderYamlTo} would write ${secrets.map((o) => `Secret ${o.metadata.namespace ?? ''}/${o.metadata.name}`).join(', ')} ` +
+        'with its values in plain text; set kubernetes.renderYamlSecrets true to allow it',
+    },
+  ]);
+}
+
+/** Whether the environment's objects are protected from deletion (`pulumi destroy`). */
+export function protectedKinds(environment: Environment): ReadonlySet<string> {
+  return environment.name === 'prod' ? new Set(['Namespace', 'StatefulSet']) : new Set();
+}
+
 /** The image the stack deploys. */
 interface DeployedImage {
   readonly ref: pulumi.Output<string>;
@@ -113,6 +145,12 @@ async function deployedImage(
   environment: Environment,
 ): Promise<DeployedImage> {
   if (config.image.mode === 'prebuilt') {
+    const { reference, digest, verify } = config.image;
+    if (verify) {
+      const { verifiedPrebuilt } = await import('./image/verify-prebuilt');
+      const ref = verifiedPrebuilt(reference, digest);
+      return { ref, digest: ref.apply(() => digest) };
+    }
     return {
       ref: pulumi.output(config.image.reference),
       digest: pulumi.output(config.image.digest),
@@ -142,13 +180,21 @@ export async function deploy(config: StackConfig): Promise<DeployResult> {
   const image = await deployedImage(config, plan.environment);
   const { objects } = pinImage(plan.objects, plan.chartImage, image.ref);
   const { context, kubeconfig, clusterIdentifier, renderYamlTo } = config.kubernetes;
+  // Render-only: no context and no kubeconfig (an empty one, so the SDK does not fill in
+  // $KUBECONFIG): the provider refuses either together with renderYamlToDirectory.
+  const target =
+    renderYamlTo === undefined
+      ? {
+          context,
+          kubeconfig: kubeconfig === undefined ? undefined : pulumi.secret(kubeconfig),
+        }
+      : { kubeconfig: '', renderYamlToDirectory: renderYamlTo };
   const environment = new UserServiceEnvironment(`user-service-${plan.environment.name}`, {
     objects,
+    protect: protectedKinds(plan.environment),
     provider: {
-      context,
-      kubeconfig: kubeconfig === undefined ? undefined : pulumi.secret(kubeconfig),
+      ...target,
       clusterIdentifier,
-      renderYamlToDirectory: renderYamlTo,
       // Update ConfigMaps and Secrets in place, as `kubectl apply` of dist/ does; the
       // checksum annotation of the pod template rolls the pods when the settings change.
       enableConfigMapMutable: true,
@@ -169,8 +215,13 @@ export async function deploy(config: StackConfig): Promise<DeployResult> {
   };
 }
 
-/** The Pulumi program: reads and validates the stack config, deploys, returns the outputs. */
+/**
+ * The Pulumi program: reads and validates the stack config, checks that the kubeconfig context
+ * exists (so `pulumi preview` fails as `up` would), deploys, returns the outputs.
+ */
 export async function run(): Promise<StackOutputs> {
-  const result = await deploy(loadStackConfig());
+  const config = loadStackConfig();
+  checkKubernetesTarget(config, process.env);
+  const result = await deploy(config);
   return result.outputs;
 }

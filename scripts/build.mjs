@@ -6,7 +6,14 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const OUTFILE = 'lib/synth.js';
-const INPUTS = ['charts', 'policies', 'package-lock.json', 'scripts/build.mjs'];
+const INPUTS = [
+  'charts',
+  'policies',
+  'services/user-service/configs/env-contract.json',
+  'services/user-service/configs/metrics.json',
+  'package-lock.json',
+  'scripts/build.mjs',
+];
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;

@@ -62,6 +62,65 @@ describe.each<EnvironmentName>(['dev', 'staging', 'prod'])('environment %s', (na
     expect(settings(objects).OTEL_SERVICE_NAME).toBe('user-service');
   });
 
+  const workloads = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
+  const podLabelsOf = (w: KubeObject) =>
+    get(w, 'spec', 'template', 'metadata', 'labels') as Record<string, string>;
+
+  it('protects every workload by a policy Polaris counts (missingNetworkPolicy)', () => {
+    // Polaris v10 checks/missingNetworkPolicy.yaml: some NetworkPolicy of the namespace has
+    // ingress and egress rules, both policy types, and matchLabels that satisfy exactly one
+    // (oneOf) of "has pod label k with value v" over the pod's labels.
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+    expect(workloads.length).toBeGreaterThanOrEqual(3);
+    for (const w of workloads) {
+      const labels = podLabelsOf(w);
+      const counted = policies.filter((p) => {
+        const match = get(p, 'spec', 'podSelector', 'matchLabels') as
+          Record<string, string> | undefined;
+        if (match === undefined) return false;
+        const satisfied = Object.entries(labels).filter(([k, v]) => match[k] === v).length;
+        const ingress = get(p, 'spec', 'ingress') as unknown[] | undefined;
+        const egress = get(p, 'spec', 'egress') as unknown[] | undefined;
+        const types = get(p, 'spec', 'policyTypes') as string[];
+        return (
+          satisfied === 1 &&
+          (ingress?.length ?? 0) > 0 &&
+          (egress?.length ?? 0) > 0 &&
+          types.includes('Ingress') &&
+          types.includes('Egress')
+        );
+      });
+      expect([w.metadata.name, counted.length]).toEqual([w.metadata.name, 1]);
+    }
+  });
+
+  it('honours taints and node affinity in every hard topology spread (all workloads)', () => {
+    type Spread = { whenUnsatisfiable: string; nodeTaintsPolicy?: string };
+    const spreads = workloads.flatMap(
+      (w) => get(w, 'spec', 'template', 'spec', 'topologySpreadConstraints') as Spread[],
+    );
+    const hard = spreads.filter((c) => c.whenUnsatisfiable === 'DoNotSchedule');
+    if (name !== 'dev') expect(hard.length).toBeGreaterThanOrEqual(2);
+    for (const c of hard) {
+      expect(c).toMatchObject({ nodeTaintsPolicy: 'Honor', nodeAffinityPolicy: 'Honor' });
+    }
+  });
+
+  it('gives the service the Consul token as a file exactly where ACLs are on', () => {
+    const acl = environment(name).consul.acl;
+    expect(settings(objects).CONSUL_HTTP_TOKEN_FILE).toBe(
+      acl ? '/var/run/secrets/user-service/CONSUL_HTTP_TOKEN' : undefined,
+    );
+    const keys = (
+      get(only([...objects], 'ExternalSecret', 'user-service-secrets'), 'spec', 'data') as {
+        secretKey: string;
+      }[]
+    ).map((d) => d.secretKey);
+    expect(keys.includes('CONSUL_HTTP_TOKEN')).toBe(acl);
+    const service = only([...objects], 'Deployment', 'user-service');
+    expect(JSON.stringify(service)).not.toMatch(/secretKeyRef|"name":"CONSUL_HTTP_TOKEN"/);
+  });
+
   it('gives every new workload the instance label of its own name', () => {
     for (const kind of ['StatefulSet', 'Deployment']) {
       for (const o of objects.filter((x) => x.kind === kind)) {
@@ -101,7 +160,13 @@ describe('switching a part off', () => {
     expect(egressPorts(noOtel)).toEqual([53, 53, 5432, 6379, 8500]);
     expect(settings(noOtel).CONSUL_HTTP_ADDR).toBe('consul.user-service-prod.svc:8500');
     const ingress = get(servicePolicy(noOtel), 'spec', 'ingress') as Rule[];
-    expect(ingress.map((r) => r.ports.map((p) => p.port))).toEqual([[50051, 8080], [50051]]);
+    // Callers on both ports, the gateway on http, Prometheus on metrics, Consul's health check on grpc.
+    expect(ingress.map((r) => r.ports.map((p) => p.port))).toEqual([
+      [50051, 8080],
+      [8080],
+      [9464],
+      [50051],
+    ]);
   });
 
   it('keeps the rest of the environment unchanged', () => {

@@ -6,9 +6,12 @@ import { componentLabels } from '../model/labels';
 import { ConsulCluster } from '../constructs/consul-cluster';
 import { DefaultDenyNetworkPolicy } from '../constructs/default-deny-network-policy';
 import { OtelCollector } from '../constructs/otel-collector';
+import { ServiceMonitoring } from '../constructs/service-monitoring';
 import { RestrictedNamespace } from '../constructs/restricted-namespace';
+import type { ScrapeTarget } from '../constructs/service-monitoring';
 import {
   imageReference,
+  metricsScrapers,
   tracingSettings,
   UserService,
   userServiceSelector,
@@ -59,6 +62,13 @@ export class UserServiceChart extends Chart {
       extraIngress: consul?.clientIngress === undefined ? [] : [consul.clientIngress],
       extraSecretEnv: consul?.clientSecretEnv ?? [],
     });
+    if (env.monitoring.enabled) {
+      // The collector's own telemetry and Consul's agent metrics, where they run.
+      const extraTargets = [otel?.scrapeTarget, consul?.scrapeTarget].filter(
+        (t): t is ScrapeTarget => t !== undefined,
+      );
+      new ServiceMonitoring(this, 'Monitoring', { environment: env, extraTargets });
+    }
   }
 }
 
@@ -88,6 +98,8 @@ function consulCluster(scope: Construct, env: Environment): ConsulCluster {
     clientSelector: userServiceSelector(),
     // The service registers a gRPC health check that the servers call on its gRPC port.
     healthCheckPorts: [env.ports.grpc],
+    metricsScrapers: metricsScrapers(env),
+    metricsScrapeInterval: env.monitoring.scrapeInterval,
   });
 }
 
@@ -110,6 +122,7 @@ function otelCollector(scope: Construct, env: Environment): OtelCollector {
       : {}),
     clientSelector: userServiceSelector(),
     topologySpread: env.topologySpread,
+    metricsScrapers: metricsScrapers(env),
   });
 }
 

@@ -21,9 +21,10 @@ export const defaults: Omit<EnvironmentInput, 'name' | 'namespace'> = {
     repository: 'registry.example.com/platform/user-service',
     tag: '1.0.0',
     requireDigest: true,
-    pullPolicy: 'Always',
+    // A digest never changes: pods start from the node's copy when the registry is down.
+    pullPolicy: 'IfNotPresent',
   },
-  ports: { grpc: 50051, http: 8080 },
+  ports: { grpc: 50051, http: 8080, metrics: 9464 },
   autoscaling: { minReplicas: 3, maxReplicas: 20, cpuUtilization: 70, memoryUtilization: 80 },
   resources: {
     requests: { cpu: '100m', memory: '64Mi', ephemeralStorage: '64Mi' },
@@ -38,8 +39,15 @@ export const defaults: Omit<EnvironmentInput, 'name' | 'namespace'> = {
     name: 'users',
     user: 'user_service',
     sslMode: 'verify-full',
-    maxConns: 25,
-    minConns: 5,
+    // Per replica. A replica is capped at 500m CPU: 10 connections keep it busy, and the
+    // HPA maximum of 20 (+1 surge) then needs 215 of prod's 300 (the article's 25 would need 530).
+    maxConns: 10,
+    minConns: 2,
+    // The database's max_connections share for this service; checked against
+    // (autoscaling.maxReplicas + 1) x maxConns + reservedConnections when synth starts.
+    connectionBudget: 300,
+    // Kept free for migrations (one session holds the advisory lock) and operators.
+    reservedConnections: 5,
     egressCidrs: ['10.20.0.0/16'],
   },
   redis: {
@@ -55,7 +63,8 @@ export const defaults: Omit<EnvironmentInput, 'name' | 'namespace'> = {
     remoteKey: 'user-service',
     refreshInterval: '1h',
   },
-  ingressNamespaces: [],
+  // Callers of the gRPC and REST ports: set per environment below (never every namespace).
+  ingressCallers: [],
   topologySpread: { zone: 'ScheduleAnyway', hostname: 'ScheduleAnyway' },
   consul: {
     enabled: true,
@@ -77,6 +86,17 @@ export const defaults: Omit<EnvironmentInput, 'name' | 'namespace'> = {
     acl: true,
     secretsRemoteKey: 'consul',
     leaveSeconds: 30,
+  },
+  monitoring: {
+    enabled: true,
+    namespace: 'monitoring',
+    runbookBaseUrl: 'https://runbooks.example.com/user-service',
+    releaseLabel: 'kube-prometheus-stack',
+    scrapeInterval: '30s',
+    slo: {
+      availability: 0.999,
+      latency: { method: 'user.v1.UserService/GetUser', thresholdSeconds: 0.1, objective: 0.99 },
+    },
   },
   otel: {
     enabled: true,
@@ -105,7 +125,7 @@ export const environments: Record<
   dev: {
     namespace: 'user-service-dev',
     version: '1.1.0-dev',
-    image: { tag: '1.1.0-dev', requireDigest: false },
+    image: { tag: '1.1.0-dev', requireDigest: false, pullPolicy: 'Always' },
     autoscaling: { minReplicas: 1, maxReplicas: 3 },
     resources: {
       requests: { cpu: '50m', memory: '64Mi', ephemeralStorage: '32Mi' },
@@ -119,9 +139,15 @@ export const environments: Record<
       sslMode: 'require',
       maxConns: 5,
       minConns: 1,
+      connectionBudget: 30,
+      reservedConnections: 2,
     },
     redis: { host: 'redis.dev.internal.example.com' },
     secrets: { remoteKey: 'dev/user-service' },
+    ingressCallers: [
+      { namespace: 'frontend-dev', podLabels: { 'app.kubernetes.io/name': 'web-bff' } },
+      { namespace: 'orders-dev', podLabels: { 'app.kubernetes.io/name': 'order-service' } },
+    ],
     consul: {
       image: { requireDigest: false },
       servers: 1,
@@ -155,9 +181,20 @@ export const environments: Record<
       digest: 'sha256:a67ad41718ad646c1c6c2b58314262888cd1ca661441f5249c6e5d481e867e96',
     },
     autoscaling: { minReplicas: 2, maxReplicas: 6 },
-    database: { host: 'postgres.staging.internal.example.com' },
+    database: { host: 'postgres.staging.internal.example.com', connectionBudget: 100 },
     redis: { host: 'redis.staging.internal.example.com' },
     secrets: { remoteKey: 'staging/user-service' },
+    ingressCallers: [
+      { namespace: 'frontend-staging', podLabels: { 'app.kubernetes.io/name': 'web-bff' } },
+      { namespace: 'orders-staging', podLabels: { 'app.kubernetes.io/name': 'order-service' } },
+    ],
+    gateway: {
+      name: 'public',
+      namespace: 'gateway-system',
+      sectionName: 'https',
+      hostnames: ['users.staging.example.com'],
+      pathPrefix: '/v1',
+    },
     topologySpread: { zone: 'ScheduleAnyway', hostname: 'DoNotSchedule' },
     consul: {
       image: { digest: CONSUL_DIGEST },
@@ -181,9 +218,20 @@ export const environments: Record<
       digest: 'sha256:a67ad41718ad646c1c6c2b58314262888cd1ca661441f5249c6e5d481e867e96',
     },
     shutdown: { drainSeconds: 15 },
-    database: { host: 'postgres.prod.internal.example.com' },
+    database: { host: 'postgres.prod.internal.example.com', connectionBudget: 300 },
     redis: { host: 'redis.prod.internal.example.com' },
     secrets: { remoteKey: 'prod/user-service' },
+    ingressCallers: [
+      { namespace: 'frontend-prod', podLabels: { 'app.kubernetes.io/name': 'web-bff' } },
+      { namespace: 'orders-prod', podLabels: { 'app.kubernetes.io/name': 'order-service' } },
+    ],
+    gateway: {
+      name: 'public',
+      namespace: 'gateway-system',
+      sectionName: 'https',
+      hostnames: ['users.example.com'],
+      pathPrefix: '/v1',
+    },
     topologySpread: { zone: 'DoNotSchedule', hostname: 'DoNotSchedule' },
     consul: {
       image: { digest: CONSUL_DIGEST },

@@ -93,6 +93,75 @@ describe('environment settings', () => {
       'prod: database.egressCidrs.0',
     ],
     ['unknown field', 'prod', { replicas: 3 } as Override, 'prod: (root): Unrecognized key'],
+    [
+      'a pool that exceeds the connection budget at the HPA maximum',
+      'prod',
+      { database: { maxConns: 25 } },
+      'prod: database.connectionBudget: (autoscaling.maxReplicas 20 + rollout surge 1) x ' +
+        'database.maxConns 25 + database.reservedConnections 5 = 530 connections exceed the ' +
+        'budget of 300',
+    ],
+    [
+      'an HPA maximum that exceeds the connection budget',
+      'staging',
+      { autoscaling: { maxReplicas: 10 } },
+      'staging: database.connectionBudget: (autoscaling.maxReplicas 10 + rollout surge 1)',
+    ],
+    [
+      'pulling a digest image on every start',
+      'prod',
+      { image: { pullPolicy: 'Always' } },
+      'prod: image.pullPolicy: must be "IfNotPresent" with a digest',
+    ],
+    [
+      'a caller namespace that is no DNS label',
+      'prod',
+      { ingressCallers: [{ namespace: 'Front_End' }] },
+      'prod: ingressCallers.0.namespace: must be a DNS-1123 label',
+    ],
+    [
+      'a caller with an empty pod label set',
+      'prod',
+      { ingressCallers: [{ namespace: 'web', podLabels: {} }] },
+      'prod: ingressCallers.0.podLabels: must name at least one label',
+    ],
+    [
+      'the same caller twice',
+      'staging',
+      { ingressCallers: [{ namespace: 'web' }, { namespace: 'web' }] },
+      'staging: ingressCallers.1: duplicate caller web',
+    ],
+    [
+      'a gateway hostname that is an IP address or has a port',
+      'prod',
+      { gateway: { hostnames: ['users.example.com:443'] } },
+      'prod: gateway.hostnames.0: must be a DNS hostname',
+    ],
+    [
+      'a gateway without hostnames',
+      'prod',
+      { gateway: { hostnames: [] } },
+      'prod: gateway.hostnames: Too small',
+    ],
+    [
+      'a relative path prefix',
+      'staging',
+      { gateway: { pathPrefix: 'v1' } },
+      'staging: gateway.pathPrefix: must be an absolute path',
+    ],
+    [
+      'a scrape interval Consul drops its gauges within',
+      'prod',
+      { monitoring: { scrapeInterval: '60s' } },
+      "prod: monitoring.scrapeInterval: must be shorter than Consul's " +
+        'telemetry.prometheus_retention_time (60s)',
+    ],
+    [
+      'an empty Prometheus pod label set',
+      'dev',
+      { monitoring: { podLabels: {} } },
+      'dev: monitoring.podLabels: must name at least one label',
+    ],
   ])('rejects %s, naming the environment and the field', (_label, env, override, expected) => {
     expect(issuesOf(withOverride(env, override))).toContain(expected);
   });
@@ -105,6 +174,36 @@ describe('environment settings', () => {
     expect(message).toContain(
       'staging: image.digest: required: this environment deploys images by digest',
     );
+  });
+
+  it.each(['staging', 'prod'] as const)(
+    'rejects an empty ingress list in %s unless a gateway is the only caller',
+    (name) => {
+      const withoutGateway = { ...environments[name] };
+      delete withoutGateway.gateway;
+      const message = issuesOf({
+        ...environments,
+        [name]: { ...withoutGateway, ingressCallers: [] },
+      });
+      expect(message).toContain(
+        `${name}: ingressCallers: must list the callers (namespace and, where known, podLabels) ` +
+          'outside dev, unless a gateway is the only caller (set gateway)',
+      );
+      const gatewayOnly = loadEnvironments(withOverride(name, { ingressCallers: [] }));
+      expect(gatewayOnly.find((e) => e.name === name)?.ingressCallers).toEqual([]);
+    },
+  );
+
+  it('accepts an empty ingress list in dev (nobody but Consul calls)', () => {
+    const all = loadEnvironments(withOverride('dev', { ingressCallers: [] }));
+    expect(all.find((e) => e.name === 'dev')?.ingressCallers).toEqual([]);
+  });
+
+  it('defaults the gateway path prefix to /v1', () => {
+    const gateway = { ...environments.prod.gateway };
+    delete gateway.pathPrefix;
+    const all = loadEnvironments({ ...environments, prod: { ...environments.prod, gateway } });
+    expect(all.find((e) => e.name === 'prod')?.gateway?.pathPrefix).toBe('/v1');
   });
 
   it('reports every bad field of every environment at once', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONSUL_METRICS } from '../model/consul';
 import { bytes, cpuMillis, isByteQuantity, isCpuQuantity } from './quantity';
 
 /** The environments this repository ships to. */
@@ -32,6 +33,71 @@ const cidr = z
     /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/,
     'must be an IPv4 CIDR such as "10.0.0.0/16"',
   );
+
+/** A label key: an optional DNS-subdomain prefix and a name (`app.kubernetes.io/name`). */
+const labelKey = z
+  .string()
+  .regex(
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+    'must be a label key such as "app.kubernetes.io/name"',
+  );
+
+/** Pod labels of a peer: at least one label, or leave the field out. */
+const podLabels = z
+  .record(labelKey, labelValue)
+  .refine((labels) => Object.keys(labels).length > 0, {
+    message: 'must name at least one label (leave the field out to allow every pod)',
+  });
+
+/** A DNS-1123 subdomain (hostnames of an HTTPRoute, Gateway names). */
+const dnsSubdomain = z
+  .string()
+  .max(253)
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    'must be a DNS-1123 subdomain (lower case, "." and "-")',
+  );
+
+/** A hostname of an HTTPRoute: a DNS name, optionally with a leading `*.` wildcard label. */
+const routeHostname = z
+  .string()
+  .max(253)
+  .regex(
+    /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    'must be a DNS hostname such as "users.example.com" (a leading "*." is allowed, no IP)',
+  );
+
+/** One caller of the service: a namespace and, where known, the labels of its pods. */
+const callerSchema = z.strictObject({
+  namespace: dnsLabel,
+  /** Labels of the calling pods; unset allows every pod of the namespace. */
+  podLabels: podLabels.optional(),
+});
+
+/**
+ * The Gateway API Gateway the REST API is published through (an HTTPRoute attaches to it).
+ * The Gateway itself belongs to the cluster's operators; its listener must allow routes from
+ * this environment's namespace (`allowedRoutes.namespaces`).
+ */
+const gatewaySchema = z.strictObject({
+  /** parentRef: the Gateway's name and namespace, and optionally its listener. */
+  name: dnsSubdomain,
+  namespace: dnsLabel,
+  sectionName: dnsLabel.optional(),
+  /** Hostnames the route answers for (at least one). */
+  hostnames: z.array(routeHostname).min(1).max(16),
+  /** Path prefix of the REST API. */
+  pathPrefix: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be an absolute path such as "/v1"')
+    .max(1024)
+    .default('/v1'),
+  /**
+   * Labels of the gateway's proxy pods in its namespace, where known; unset allows every pod of
+   * the gateway's namespace to reach the http port.
+   */
+  podLabels: podLabels.optional(),
+});
 
 /** A Go duration as the service parses it, e.g. `30s`, `5m`, `1h30m`. */
 const goDuration = z.string().regex(/^(\d+(ns|us|ms|s|m|h))+$/, 'must be a duration like "5m"');
@@ -201,6 +267,44 @@ const otelSchema = z.strictObject({
   }),
 });
 
+/**
+ * Service level objectives: the PrometheusRule's multi-window multi-burn-rate alerts are
+ * generated from these (charts/model/slo-rules.ts).
+ */
+const sloSchema = z.strictObject({
+  /** Share of gRPC calls that must not fail with UNAVAILABLE, INTERNAL, UNKNOWN, DATA_LOSS or DEADLINE_EXCEEDED. */
+  availability: z.number().gt(0.9).lt(1),
+  latency: z.strictObject({
+    /** Full gRPC method, e.g. `user.v1.UserService/GetUser`. */
+    method: z.string().regex(/^[A-Za-z0-9_.]+\/[A-Za-z0-9_]+$/),
+    /** Upper bound in seconds: one of the histogram's bucket bounds (an `le` value). */
+    thresholdSeconds: z.number().positive(),
+    /** Share of calls of that method that must finish under the threshold. */
+    objective: z.number().gt(0.5).lt(1),
+  }),
+});
+
+/** Metrics scraping, alerts and the dashboard (Prometheus Operator and Grafana's sidecar). */
+const monitoringSchema = z.strictObject({
+  enabled: z.boolean(),
+  /**
+   * The namespace Prometheus runs in: the only one whose pods may reach the metrics ports (the
+   * service's, the collector's and Consul's HTTP port, which serves Consul's metrics).
+   */
+  namespace: dnsLabel,
+  /**
+   * Labels of the Prometheus pods in that namespace, to admit only them; unset: every pod of
+   * the namespace (kube-prometheus-stack's pods carry `app.kubernetes.io/name: prometheus`).
+   */
+  podLabels: podLabels.optional(),
+  /** Alerts link to `<runbookBaseUrl>/<alert name>`. */
+  runbookBaseUrl: z.url({ protocol: /^https$/ }),
+  /** `release` label the Prometheus Operator's selectors match (kube-prometheus-stack). */
+  releaseLabel: labelValue.min(1),
+  scrapeInterval: z.string().regex(/^[0-9]+s$/),
+  slo: sloSchema,
+});
+
 /** The validated settings of one environment. */
 export const environmentSchema = z
   .strictObject({
@@ -209,7 +313,7 @@ export const environmentSchema = z
     /** `app.kubernetes.io/version` of the service. */
     version: labelValue.min(1),
     image: imageSchema,
-    ports: z.strictObject({ grpc: port, http: port }),
+    ports: z.strictObject({ grpc: port, http: port, metrics: port }),
     autoscaling: autoscalingSchema,
     resources: resourcesSchema,
     logLevel: z.enum(['debug', 'info', 'warn', 'error']),
@@ -221,6 +325,13 @@ export const environmentSchema = z
       sslMode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']),
       maxConns: z.number().int().min(1).max(500),
       minConns: z.number().int().min(0),
+      /**
+       * Connections the database grants this service (its share of `max_connections`). Every
+       * pod that can run at once (HPA maximum plus the rollout surge) may open `maxConns`, and
+       * `reservedConnections` stay free for migrations and operators.
+       */
+      connectionBudget: z.number().int().min(1).max(100000),
+      reservedConnections: z.number().int().min(0).max(100),
     }),
     redis: endpointSchema.extend({ db: z.number().int().min(0).max(15) }),
     cacheTtl: goDuration,
@@ -232,14 +343,21 @@ export const environmentSchema = z
       remoteKey: z.string().min(1),
       refreshInterval: goDuration,
     }),
-    /** Namespaces allowed to call the service; empty allows every namespace of the cluster. */
-    ingressNamespaces: z.array(dnsLabel),
+    /**
+     * Who may call the service (gRPC and REST): namespaces and, where known, their pods. Empty
+     * means nobody besides the gateway (and Consul's health checks); staging and prod refuse
+     * an empty list unless a gateway is set.
+     */
+    ingressCallers: z.array(callerSchema).max(50),
+    /** Publish the REST API through this Gateway with an HTTPRoute; unset: not published. */
+    gateway: gatewaySchema.optional(),
     topologySpread: z.strictObject({
       zone: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
       hostname: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
     }),
     consul: consulSchema,
     otel: otelSchema,
+    monitoring: monitoringSchema,
   })
   .superRefine((env, ctx) => {
     if (env.ports.grpc === env.ports.http) {
@@ -249,6 +367,13 @@ export const environmentSchema = z
         message: `port clash: grpc and http both use ${env.ports.http}`,
       });
     }
+    if (env.ports.metrics === env.ports.grpc || env.ports.metrics === env.ports.http) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ports', 'metrics'],
+        message: `port clash: metrics uses ${env.ports.metrics}, which grpc or http uses`,
+      });
+    }
     if (env.database.minConns > env.database.maxConns) {
       ctx.addIssue({
         code: 'custom',
@@ -256,9 +381,94 @@ export const environmentSchema = z
         message: `must not exceed database.maxConns (${env.database.maxConns})`,
       });
     }
+    if (env.name !== 'dev' && env.ingressCallers.length === 0 && env.gateway === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingressCallers'],
+        message:
+          'must list the callers (namespace and, where known, podLabels) outside dev, ' +
+          'unless a gateway is the only caller (set gateway)',
+      });
+    }
+    const seenCallers = new Set<string>();
+    env.ingressCallers.forEach((caller, i) => {
+      const key = JSON.stringify([caller.namespace, caller.podLabels ?? {}]);
+      if (seenCallers.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ingressCallers', i],
+          message: `duplicate caller ${caller.namespace}`,
+        });
+      }
+      seenCallers.add(key);
+    });
+    if (env.image.digest !== undefined && env.image.pullPolicy === 'Always') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['image', 'pullPolicy'],
+        message:
+          'must be "IfNotPresent" with a digest: a digest never changes, and "Always" makes ' +
+          'every pod start depend on the registry',
+      });
+    }
+    refineConnectionBudget(env, ctx);
     refineConsul(env.name, env.consul, ctx);
     refineOtel(env.name, env.otel, ctx);
+    if (env.monitoring.enabled && env.consul.enabled) {
+      const interval = Number(env.monitoring.scrapeInterval.slice(0, -1));
+      const retention = Number(CONSUL_METRICS.retention.slice(0, -1));
+      if (interval >= retention) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['monitoring', 'scrapeInterval'],
+          message:
+            `must be shorter than Consul's telemetry.prometheus_retention_time ` +
+            `(${CONSUL_METRICS.retention}), or its gauges vanish between scrapes`,
+        });
+      }
+    }
   });
+
+/** Pods that can run at once during a rollout beyond the HPA's count (the Deployment's maxSurge). */
+export const ROLLOUT_MAX_SURGE = 1;
+
+/** The connections the service may open at most: every pod at its pool size, plus the reserve. */
+export function peakConnections(env: {
+  readonly autoscaling: { readonly maxReplicas: number };
+  readonly database: { readonly maxConns: number; readonly reservedConnections: number };
+}): number {
+  return (
+    (env.autoscaling.maxReplicas + ROLLOUT_MAX_SURGE) * env.database.maxConns +
+    env.database.reservedConnections
+  );
+}
+
+function refineConnectionBudget(
+  env: {
+    readonly autoscaling: { readonly maxReplicas: number };
+    readonly database: {
+      readonly maxConns: number;
+      readonly reservedConnections: number;
+      readonly connectionBudget: number;
+    };
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const peak = peakConnections(env);
+  if (peak > env.database.connectionBudget) {
+    const { maxReplicas } = env.autoscaling;
+    const { maxConns, reservedConnections, connectionBudget } = env.database;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['database', 'connectionBudget'],
+      message:
+        `(autoscaling.maxReplicas ${maxReplicas} + rollout surge ${ROLLOUT_MAX_SURGE}) x ` +
+        `database.maxConns ${maxConns} + database.reservedConnections ${reservedConnections} = ` +
+        `${peak} connections exceed the budget of ${connectionBudget}: lower ` +
+        'autoscaling.maxReplicas or database.maxConns, or raise database.connectionBudget',
+    });
+  }
+}
 
 function refineConsul(
   name: EnvironmentName,

@@ -92,6 +92,8 @@ describe('ConsulCluster', () => {
   ])('keeps quorum with %d servers: the PDB lets %d go', (count, allowed) => {
     const pdb = only(build({ servers: count }).objects, 'PodDisruptionBudget');
     expect(get(pdb, 'spec', 'maxUnavailable')).toBe(allowed);
+    // A not-ready server still counts for quorum: it is evicted only while the budget has room.
+    expect(get(pdb, 'spec', 'unhealthyPodEvictionPolicy')).toBe('IfHealthyBudget');
     expect(get(pdb, 'spec', 'selector', 'matchLabels')).toEqual(servers);
     expect(count - allowed).toBeGreaterThanOrEqual(quorumSize(count));
   });
@@ -218,10 +220,38 @@ describe('ConsulCluster', () => {
     expect(get(c, 'imagePullPolicy')).toBe('Always');
   });
 
-  it('gives a server the configured time to leave and leaves on SIGTERM', () => {
+  it('gives a server the configured shutdown time and keeps it a voter on SIGTERM', () => {
     const { objects } = build({ leaveSeconds: 45 });
     expect(get(pod(objects), 'terminationGracePeriodSeconds')).toBe(45);
-    expect(serverConfig(objects).leave_on_terminate).toBe(true);
+    // A restart is not a removal: leaving on every SIGTERM shrinks the Raft peer set.
+    expect(serverConfig(objects).leave_on_terminate).toBe(false);
+  });
+
+  it('keeps the servers and their volumes from GitOps prune and from StatefulSet deletion', () => {
+    const sts = statefulSet(build().objects);
+    expect(sts.metadata.annotations).toEqual({
+      'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+      'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+    });
+    expect(get(sts, 'spec', 'persistentVolumeClaimRetentionPolicy')).toEqual({
+      whenDeleted: 'Retain',
+      whenScaled: 'Retain',
+    });
+  });
+
+  it('reads every secret from the mounted Secret files, none from environment variables', () => {
+    const { objects } = build({ acl: true, tls: true });
+    const c = container(objects);
+    const env = c.env as { name: string; value?: string; valueFrom?: Record<string, unknown> }[];
+    // Only the downward API (pod IP and name): no secretKeyRef, no envFrom.
+    for (const e of env) expect(Object.keys(e.valueFrom ?? {})).toEqual(['fieldRef']);
+    expect(c.envFrom).toBeUndefined();
+    const volumes = pod(objects).volumes as { name: string; secret?: { secretName: string } }[];
+    expect(volumes.find((v) => v.secret !== undefined)?.secret?.secretName).toBe(
+      'consul-server-secrets',
+    );
+    const mounts = c.volumeMounts as { mountPath: string; readOnly?: boolean }[];
+    expect(mounts.find((m) => m.mountPath === '/consul/secrets')?.readOnly).toBe(true);
   });
 
   it('uses a dedicated ServiceAccount without a token', () => {
@@ -307,6 +337,72 @@ describe('ConsulCluster', () => {
       { peers: serverPeer, ports: ['8300/TCP', '8301/TCP', '8301/UDP'] },
       { peers: appPeer, ports: ['50051/TCP'] },
     ]);
+  });
+
+  describe('metrics', () => {
+    const scrapers = [{ namespace: 'monitoring', podLabels: { app: 'prometheus' } }];
+    const monitoringPeer = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+      podSelector: { matchLabels: { app: 'prometheus' } },
+    };
+
+    it('serves Prometheus format only because the agent config sets a retention time', () => {
+      expect(serverConfig(build().objects).telemetry).toEqual({
+        disable_hostname: true,
+        prometheus_retention_time: '60s',
+      });
+    });
+
+    it('with ACLs: admits the scrapers on the HTTP port and scrapes with a token from the store', () => {
+      const { objects, cluster } = build({ metricsScrapers: scrapers });
+      const np = only(objects, 'NetworkPolicy', 'consul-server');
+      expect(get(np, 'spec', 'ingress', 2)).toEqual({
+        from: [monitoringPeer],
+        ports: [{ port: 8500, protocol: 'TCP' }],
+      });
+      const secret = only(objects, 'ExternalSecret', 'consul-metrics-token');
+      expect(get(secret, 'spec', 'data')).toEqual([
+        {
+          secretKey: 'aclMetricsToken',
+          remoteRef: { key: 'prod/consul', property: 'acl-metrics-token' },
+        },
+      ]);
+      expect(cluster.scrapeTarget).toEqual({
+        name: 'consul-server',
+        labels: statefulSet(objects).metadata.labels,
+        selector: servers,
+        endpoint: {
+          port: 'http',
+          path: '/v1/agent/metrics',
+          params: { format: ['prometheus'] },
+          bearerTokenSecret: { name: 'consul-metrics-token', key: 'aclMetricsToken' },
+        },
+      });
+      // The named port the PodMonitor refers to is the container's HTTP port.
+      expect(get(container(objects), 'ports', 3)).toMatchObject({
+        name: 'http',
+        containerPort: 8500,
+      });
+    });
+
+    it('without ACLs: no token, no Secret', () => {
+      const { objects, cluster } = build({ acl: false, metricsScrapers: scrapers });
+      expect(objects.filter((o) => o.metadata.name === 'consul-metrics-token')).toEqual([]);
+      expect(cluster.scrapeTarget?.endpoint.bearerTokenSecret).toBeUndefined();
+    });
+
+    it('without scrapers: no ingress beyond the clients, no token, no scrape target', () => {
+      const { objects, cluster } = build();
+      expect(get(only(objects, 'NetworkPolicy'), 'spec', 'ingress')).toHaveLength(2);
+      expect(objects.filter((o) => o.metadata.name === 'consul-metrics-token')).toEqual([]);
+      expect(cluster.scrapeTarget).toBeUndefined();
+    });
+
+    it.each(['60s', '2m', '1h', 'soon'])('refuses a scrape interval of %s (retention 60s)', (i) => {
+      expect(() => build({ metricsScrapers: scrapers, metricsScrapeInterval: i })).toThrow(
+        `metrics scrape interval "${i}" must be a duration like 30s, shorter than telemetry.prometheus_retention_time (60s)`,
+      );
+    });
   });
 
   it('tells clients its address, the one port to open, its token and the check ingress', () => {

@@ -5,9 +5,12 @@ import {
   CONSUL_CLIENT_TOKEN_PROPERTY,
   CONSUL_COMPONENT,
   CONSUL_FILES,
+  CONSUL_METRICS,
+  CONSUL_METRICS_TOKEN_KEY,
   CONSUL_NAMES,
   CONSUL_PORT_NAMES,
   CONSUL_PORTS,
+  CONSUL_SECRET_PROPERTIES,
 } from '../model/consul';
 import { ENV_VARS } from '../model/contract';
 import { componentLabels, selectorLabels } from '../model/labels';
@@ -23,7 +26,14 @@ import { ExternalSecret } from './external-secret';
 import type { ResourceAmounts, SpreadMode } from './pod-defaults';
 import { namedServicePort } from './service-port';
 import { SettingsConfigMap } from './settings-config-map';
-import { podPeer, WorkloadNetworkPolicy, type NetworkRule } from './workload-network-policy';
+import type { ScrapeTarget } from './service-monitoring';
+import {
+  metricsIngress,
+  podPeer,
+  WorkloadNetworkPolicy,
+  type NamespacedCaller,
+  type NetworkRule,
+} from './workload-network-policy';
 
 /** Where the servers' secrets come from (an external-secrets.io store). */
 export interface ConsulSecretStore {
@@ -69,7 +79,7 @@ export interface ConsulClusterProps {
   /** ACLs, default deny. */
   readonly acl: boolean;
   readonly secretStore: ConsulSecretStore;
-  /** @default 30 */
+  /** Grace period of a server's shutdown (terminationGracePeriodSeconds). @default 30 */
   readonly leaveSeconds?: number;
   /** Pods that may use the HTTP API and DNS (the applications in the namespace). */
   readonly clientSelector: Record<string, string>;
@@ -79,6 +89,21 @@ export interface ConsulClusterProps {
    * @default none
    */
   readonly healthCheckPorts?: readonly number[];
+  /**
+   * Who scrapes the servers' `/v1/agent/metrics?format=prometheus`. Consul serves it on the
+   * HTTP API port, so the NetworkPolicy admits them there (the API's ACLs still apply), and
+   * {@link ConsulCluster.scrapeTarget} is set for a PodMonitor. With ACLs on, the scrape needs
+   * a token with `agent:read`: an ExternalSecret copies it from property `acl-metrics-token`
+   * of the store entry into Secret `consul-metrics-token`.
+   * @default nobody: no ingress on the HTTP port beyond the clients, no scrape target
+   */
+  readonly metricsScrapers?: readonly NamespacedCaller[];
+  /**
+   * How often they scrape; must be shorter than the agent's `prometheus_retention_time`
+   * (CONSUL_METRICS.retention), or gauges vanish between scrapes.
+   * @default '30s'
+   */
+  readonly metricsScrapeInterval?: string;
 }
 
 /**
@@ -99,6 +124,8 @@ export class ConsulCluster extends Construct {
   readonly clientEgress: NetworkRule;
   /** The ingress a client needs for its health checks, when it has health check ports. */
   readonly clientIngress: NetworkRule | undefined;
+  /** The servers' metrics, for a PodMonitor; undefined without scrapers. */
+  readonly scrapeTarget: ScrapeTarget | undefined;
 
   constructor(scope: Construct, id: string, props: ConsulClusterProps) {
     super(scope, id);
@@ -145,6 +172,50 @@ export class ConsulCluster extends Construct {
 
     this.addServices(namespace, labels);
 
+    const scrapers = props.metricsScrapers ?? [];
+    if (scrapers.length > 0) {
+      assertScrapeInterval(props.metricsScrapeInterval ?? '30s');
+    }
+    const metricsToken =
+      scrapers.length > 0 && props.acl
+        ? new ExternalSecret(this, 'MetricsToken', {
+            name: CONSUL_NAMES.metricsTokenSecret,
+            namespace,
+            labels,
+            storeName: props.secretStore.storeName,
+            storeKind: props.secretStore.storeKind ?? 'ClusterSecretStore',
+            refreshInterval: props.secretStore.refreshInterval ?? '1h',
+            data: [
+              {
+                secretKey: CONSUL_METRICS_TOKEN_KEY,
+                remoteKey: props.secretStore.remoteKey,
+                property: CONSUL_SECRET_PROPERTIES.metricsToken,
+              },
+            ],
+          })
+        : undefined;
+    this.scrapeTarget =
+      scrapers.length === 0
+        ? undefined
+        : {
+            name: CONSUL_NAMES.podMonitor,
+            labels,
+            selector: this.selector,
+            endpoint: {
+              port: CONSUL_PORT_NAMES.http,
+              path: CONSUL_METRICS.path,
+              params: CONSUL_METRICS.params,
+              ...(metricsToken === undefined
+                ? {}
+                : {
+                    bearerTokenSecret: {
+                      name: metricsToken.secretName,
+                      key: CONSUL_METRICS_TOKEN_KEY,
+                    },
+                  }),
+            },
+          };
+
     new ConsulServerStatefulSet(this, 'StatefulSet', {
       namespace,
       labels,
@@ -174,6 +245,11 @@ export class ConsulCluster extends Construct {
         labels,
         selector: this.selector,
         maxUnavailable,
+        // Not AlwaysAllow: a server that is running but not ready (restarting, catching up on
+        // the Raft log, no leader yet) still counts towards quorum once it is back. With
+        // AlwaysAllow a drain could evict it while another server is down and break quorum;
+        // IfHealthyBudget evicts a not-ready server only while the budget has room.
+        unhealthyPodEvictionPolicy: 'IfHealthyBudget',
       });
     }
 
@@ -203,6 +279,8 @@ export class ConsulCluster extends Construct {
             { port: CONSUL_PORTS.dns, protocol: 'UDP' },
           ],
         },
+        // The metrics live on the HTTP API port; Consul has no separate metrics listener.
+        ...metricsIngress(scrapers, [{ port: CONSUL_PORTS.http }]),
       ],
       egress: [peering, ...(checkPorts.length > 0 ? [{ peers: clients, ports: checkPorts }] : [])],
     });
@@ -245,6 +323,26 @@ export class ConsulCluster extends Construct {
         ],
       },
     });
+  }
+}
+
+/** Seconds of a duration of whole seconds or minutes (`30s`, `1m`); undefined otherwise. */
+function durationSeconds(d: string): number | undefined {
+  const m = /^([0-9]+)(s|m)$/.exec(d);
+  if (m === null) return undefined;
+  return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
+}
+
+/** Throws unless the scrape interval is shorter than the agent's Prometheus retention. */
+function assertScrapeInterval(interval: string): void {
+  const seconds = durationSeconds(interval);
+  const retention = durationSeconds(CONSUL_METRICS.retention) ?? 0;
+  if (seconds === undefined || seconds <= 0 || seconds >= retention) {
+    throw new Error(
+      `ConsulCluster ${CONSUL_NAMES.statefulSet}: metrics scrape interval "${interval}" must be ` +
+        `a duration like 30s, shorter than telemetry.prometheus_retention_time ` +
+        `(${CONSUL_METRICS.retention}), or the agent drops its gauges between scrapes`,
+    );
   }
 }
 

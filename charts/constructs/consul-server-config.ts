@@ -1,5 +1,6 @@
 import {
   CONSUL_FILES,
+  CONSUL_METRICS,
   CONSUL_PATHS,
   CONSUL_PORTS,
   CONSUL_SECRET_PROPERTIES,
@@ -39,7 +40,8 @@ export interface ConsulServerConfig {
   readonly client_addr: string;
   readonly retry_join: readonly string[];
   readonly rejoin_after_leave: boolean;
-  readonly leave_on_terminate: boolean;
+  /** Always false: a stopped server stays a Raft voter (see consulServerConfig). */
+  readonly leave_on_terminate: false;
   readonly disable_update_check: boolean;
   readonly enable_script_checks: boolean;
   readonly enable_local_script_checks: boolean;
@@ -116,8 +118,13 @@ export function consulServerConfig(props: ConsulServerConfigProps): ConsulServer
     client_addr: '0.0.0.0',
     retry_join: [props.joinAddress],
     rejoin_after_leave: true,
-    // On SIGTERM a server leaves the Raft peer set gracefully, within the pod's grace period.
-    leave_on_terminate: true,
+    // A server must not leave the Raft peer set when its pod stops (Consul's own default for
+    // servers, and what the upstream Helm chart does): a restart is not a removal. Leaving on
+    // every SIGTERM shrinks the peer set on each rolling update or drain, and several servers
+    // stopping at once (a node failure during a rollout, a namespace-wide restart) can leave a
+    // peer set that no longer reaches quorum without peers.json recovery. The stopped server
+    // stays a voter; it comes back under the same node ID (data volume) and catches up.
+    leave_on_terminate: false,
     disable_update_check: true,
     enable_script_checks: false,
     enable_local_script_checks: false,
@@ -146,7 +153,8 @@ export function consulServerConfig(props: ConsulServerConfigProps): ConsulServer
       min_quorum: quorumSize(props.servers),
     },
     performance: { raft_multiplier: 1 },
-    telemetry: { disable_hostname: true, prometheus_retention_time: '60s' },
+    // Without a retention time the agent serves no Prometheus format at /v1/agent/metrics.
+    telemetry: { disable_hostname: true, prometheus_retention_time: CONSUL_METRICS.retention },
     ...(props.acl
       ? {
           acl: {

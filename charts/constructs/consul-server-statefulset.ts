@@ -9,6 +9,7 @@ import {
   CONSUL_STABILIZATION_SECONDS,
   CONSUL_UID,
 } from '../model/consul';
+import { PRUNE_PROTECTION_ANNOTATIONS } from '../model/gitops';
 import { assertOddServerCount } from './consul-server-config';
 import {
   componentPodBasics,
@@ -37,7 +38,11 @@ export interface ConsulServerStatefulSetProps extends ComponentWorkloadProps {
   readonly podAntiAffinity: 'required' | 'preferred';
   /** Spread over zones. @default 'ScheduleAnyway' */
   readonly zoneSpread?: SpreadMode;
-  /** Grace period in which a server leaves the cluster on SIGTERM (`leave_on_terminate`). */
+  /**
+   * Grace period of a server's shutdown (terminationGracePeriodSeconds): on SIGTERM Consul
+   * closes Raft and its stores and exits, without leaving the peer set (`leave_on_terminate`
+   * is off); the kubelet kills it only after this time. Set from `consul.leaveSeconds`.
+   */
   readonly leaveSeconds: number;
   /** Size limit of the writable /tmp emptyDir. @default '64Mi' */
   readonly tmpSizeLimit?: string;
@@ -148,14 +153,25 @@ export class ConsulServerStatefulSet extends Construct {
     };
 
     new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata: { name: this.name, namespace: props.namespace, labels: props.labels },
+      metadata: {
+        name: this.name,
+        namespace: props.namespace,
+        labels: props.labels,
+        // Holds the Raft data volumes: no GitOps controller deletes it (rule gitops-prune-stateful).
+        annotations: { ...PRUNE_PROTECTION_ANNOTATIONS },
+      },
       spec: {
         replicas: props.servers,
+        // The data volumes outlive the StatefulSet and a scale-down (the API default, explicit).
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         serviceName: props.serviceName,
         // All servers start together: bootstrap_expect needs every one of them to elect a
         // leader, and with OrderedReady server 1 would wait for server 0 to become ready.
         podManagementPolicy: 'Parallel',
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+        // Readiness only says the restarted server knows a leader. It stays a voter through the
+        // restart (no leave), so the next server may stop only once this one has caught up on
+        // the Raft log and autopilot counts it healthy again: autopilot's stabilization time.
         minReadySeconds: CONSUL_STABILIZATION_SECONDS,
         selector: { matchLabels: props.selector },
         template: {

@@ -14,6 +14,15 @@ export interface DisruptionBudgetProps {
    * @default 1
    */
   readonly maxUnavailable?: number;
+  /**
+   * Whether pods that are running but not ready may be evicted when the budget is used up.
+   * `AlwaysAllow` (stateless workloads): a crash-looping pod never blocks a drain.
+   * `IfHealthyBudget` (quorum-based workloads such as Consul servers): a not-ready pod may go
+   * only while the budget still has room, so a drain cannot take a member that is catching
+   * up while another one is down.
+   * @default 'AlwaysAllow'
+   */
+  readonly unhealthyPodEvictionPolicy?: 'AlwaysAllow' | 'IfHealthyBudget';
 }
 
 /**
@@ -31,8 +40,7 @@ export class DisruptionBudget extends Construct {
       spec: {
         maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable),
         selector: { matchLabels: props.selector },
-        // Evict pods that are not ready anyway, so a crash-looping pod never blocks a drain.
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+        unhealthyPodEvictionPolicy: props.unhealthyPodEvictionPolicy ?? 'AlwaysAllow',
       },
     });
   }

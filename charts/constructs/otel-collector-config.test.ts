@@ -42,6 +42,42 @@ describe('collector memory', () => {
   });
 });
 
+describe('collector configuration: metrics', () => {
+  it.each([
+    ['otlp with k8s_attributes', otlp],
+    ['debug', debug],
+  ])(
+    '(%s) runs pushed OTLP metrics through the same receiver, processors and exporter as traces',
+    (_label, props) => {
+      const config = collectorConfig(props);
+      expect(config.service.pipelines.metrics).toEqual(config.service.pipelines.traces);
+      expect(Object.keys(config.service.pipelines)).toEqual(['traces', 'metrics']);
+      expect(pipelineErrors(config)).toEqual([]);
+    },
+  );
+
+  it("serves the collector's own metrics on the pod IP, not on localhost (the upstream default)", () => {
+    expect(collectorConfig(debug).service.telemetry.metrics).toEqual({
+      level: 'normal',
+      readers: [
+        {
+          pull: {
+            exporter: {
+              prometheus: {
+                host: '${env:MY_POD_IP}',
+                port: 8888,
+                without_scope_info: true,
+                without_units: true,
+                without_type_suffix: true,
+              },
+            },
+          },
+        },
+      ],
+    });
+  });
+});
+
 describe('collector configuration', () => {
   it.each([
     ['otlp with k8s_attributes', otlp],

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { bytes } from '../config/quantity';
 import { OTEL_POD_IP_ENV, OTEL_PORTS } from '../model/otel';
+import { goMemLimit, goMemLimitMib } from './pod-defaults';
 
 /*
  * Component IDs are the snake_case names of collector 0.160+ (`otlp_grpc`, `k8s_attributes`);
@@ -76,8 +77,28 @@ export interface CollectorConfig {
   readonly service: {
     readonly extensions: readonly string[];
     readonly pipelines: Readonly<Record<string, PipelineConfig>>;
-    readonly telemetry: { readonly logs: { readonly level: string; readonly encoding: string } };
+    readonly telemetry: {
+      readonly logs: { readonly level: string; readonly encoding: string };
+      readonly metrics: TelemetryMetricsConfig;
+    };
   };
+}
+
+/** The Prometheus pull exporter of the collector's own metrics (otelconf schema v0.3). */
+export interface PrometheusPullExporterConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly without_scope_info: boolean;
+  readonly without_units: boolean;
+  readonly without_type_suffix: boolean;
+}
+
+/** `service.telemetry.metrics`: the collector's own metrics. */
+export interface TelemetryMetricsConfig {
+  readonly level: 'none' | 'basic' | 'normal' | 'detailed';
+  readonly readers: readonly {
+    readonly pull: { readonly exporter: { readonly prometheus: PrometheusPullExporterConfig } };
+  }[];
 }
 
 /** Where the collector sends spans. */
@@ -124,20 +145,51 @@ export function collectorMemory(memoryLimit: string): CollectorMemory {
       `OtelCollector: memory limit ${memoryLimit} is below ${MIN_MEMORY_MIB}Mi, too small for the memory_limiter`,
     );
   }
-  const hard = Math.floor(limitMib * 0.8);
+  const hard = goMemLimitMib(memoryLimit);
   return {
-    goMemLimit: `${hard}MiB`,
+    goMemLimit: goMemLimit(memoryLimit),
     limitMib: hard,
     spikeLimitMib: Math.floor(limitMib * 0.25),
   };
 }
 
-const onPodIp = (port: number) => `\${env:${OTEL_POD_IP_ENV}}:${port}`;
+const POD_IP = `\${env:${OTEL_POD_IP_ENV}}`;
+const onPodIp = (port: number) => `${POD_IP}:${port}`;
+
+/**
+ * The collector's own metrics, in Prometheus format on the pod IP (the upstream default listens
+ * on localhost only, out of Prometheus' reach). The three `without_*` flags are the upstream
+ * defaults, repeated because a `readers` list replaces the default reader: metric names stay
+ * those of the collector's documentation (`otelcol_receiver_accepted_spans`, ...).
+ */
+export function telemetryMetrics(port: number): TelemetryMetricsConfig {
+  return {
+    level: 'normal',
+    readers: [
+      {
+        pull: {
+          exporter: {
+            prometheus: {
+              host: POD_IP,
+              port,
+              without_scope_info: true,
+              without_units: true,
+              without_type_suffix: true,
+            },
+          },
+        },
+      },
+    ],
+  };
+}
 
 /**
  * The gateway configuration: OTLP in on gRPC and HTTP, memory_limiter first, then (when on)
  * Kubernetes metadata, then batch; out to the debug exporter or an OTLP/gRPC backend; the
- * health_check extension for the probes. Everything listens on the pod IP only.
+ * health_check extension for the probes. Two pipelines share these components: traces, and
+ * metrics pushed over OTLP (by workloads that push; the user service is scraped instead, see
+ * the service README). The collector's own metrics are served for Prometheus on
+ * {@link OTEL_PORTS.metrics}. Everything listens on the pod IP only.
  */
 export function collectorConfig(props: CollectorConfigProps): CollectorConfig {
   const memory = collectorMemory(props.memoryLimit);
@@ -176,6 +228,11 @@ export function collectorConfig(props: CollectorConfigProps): CollectorConfig {
             ],
           },
         };
+  const pipeline: PipelineConfig = {
+    receivers: ['otlp'],
+    processors: ['memory_limiter', ...Object.keys(k8sAttributes), 'batch'],
+    exporters: [exporterId],
+  };
   return {
     extensions: { health_check: { endpoint: onPodIp(OTEL_PORTS.healthCheck) } },
     receivers: {
@@ -199,13 +256,13 @@ export function collectorConfig(props: CollectorConfigProps): CollectorConfig {
     service: {
       extensions: ['health_check'],
       pipelines: {
-        traces: {
-          receivers: ['otlp'],
-          processors: ['memory_limiter', ...Object.keys(k8sAttributes), 'batch'],
-          exporters: [exporterId],
-        },
+        traces: pipeline,
+        metrics: pipeline,
       },
-      telemetry: { logs: { level: 'info', encoding: 'json' } },
+      telemetry: {
+        logs: { level: 'info', encoding: 'json' },
+        metrics: telemetryMetrics(OTEL_PORTS.metrics),
+      },
     },
   };
 }

@@ -91,6 +91,8 @@ export class OtelCollectorDeployment extends Construct {
           containerPort: OTEL_PORTS.healthCheck,
           protocol: 'TCP',
         },
+        // The collector's own metrics (service.telemetry.metrics), scraped by a PodMonitor.
+        { name: OTEL_PORT_NAMES.metrics, containerPort: OTEL_PORTS.metrics, protocol: 'TCP' },
       ],
       resources: containerResources(props.requests, props.limits),
       // health_check answers 200 once every pipeline has started and 503 while starting or

@@ -159,7 +159,10 @@ describe('OtelCollector', () => {
 
   it('admits only the application pods, on 4317 and 4318', () => {
     const np = only(build().objects, 'NetworkPolicy', 'otel-collector');
-    expect(get(np, 'spec', 'podSelector', 'matchLabels')).toEqual(collector);
+    // The name label alone: Polaris counts a policy that matches one pod label (oneOf).
+    expect(get(np, 'spec', 'podSelector', 'matchLabels')).toEqual({
+      'app.kubernetes.io/name': collector['app.kubernetes.io/name'],
+    });
     expect(get(np, 'spec', 'ingress')).toEqual([
       {
         from: [{ podSelector: { matchLabels: app } }],
@@ -169,6 +172,41 @@ describe('OtelCollector', () => {
         ],
       },
     ]);
+  });
+
+  it('serves its own metrics on a named container port, admitted only from the scrapers', () => {
+    const scrapers = [{ namespace: 'monitoring' }];
+    const { objects, collector: c } = build({ metricsScrapers: scrapers });
+    const deployment = only(objects, 'Deployment', 'otel-collector');
+    expect(get(firstContainer(deployment), 'ports', 3)).toEqual({
+      name: 'metrics',
+      containerPort: 8888,
+      protocol: 'TCP',
+    });
+    const config = parse(
+      get(only(objects, 'ConfigMap', 'otel-collector-config'), 'data', 'config.yaml') as string,
+    ) as CollectorConfig;
+    expect(config.service.telemetry.metrics.readers[0]?.pull.exporter.prometheus).toMatchObject({
+      host: '${env:MY_POD_IP}',
+      port: 8888,
+    });
+    const np = only(objects, 'NetworkPolicy', 'otel-collector');
+    expect(get(np, 'spec', 'ingress', 1)).toEqual({
+      from: [
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+      ],
+      ports: [{ port: 8888, protocol: 'TCP' }],
+    });
+    expect(c.scrapeTarget).toEqual({
+      name: 'otel-collector',
+      labels: deployment.metadata.labels,
+      selector: collector,
+      endpoint: { port: 'metrics', path: '/metrics' },
+    });
+    // Without scrapers the port is served but nobody may reach it, and nothing scrapes it.
+    const closed = build();
+    expect(closed.collector.scrapeTarget).toBeUndefined();
+    expect(get(only(closed.objects, 'NetworkPolicy'), 'spec', 'ingress')).toHaveLength(1);
   });
 
   it('reaches the backend and the API server only when it uses them', () => {

@@ -6,6 +6,7 @@ import {
   OTEL_APP_NAME,
   OTEL_COMPONENT,
   OTEL_CONFIG_PATH,
+  OTEL_METRICS_PATH,
   OTEL_NAMES,
   OTEL_PORT_NAMES,
   OTEL_PORTS,
@@ -22,10 +23,13 @@ import { OtelCollectorDeployment } from './otel-collector-deployment';
 import type { ResourceAmounts, SpreadMode } from './pod-defaults';
 import { namedServicePort } from './service-port';
 import { SettingsConfigMap } from './settings-config-map';
+import type { ScrapeTarget } from './service-monitoring';
 import {
   cidrPeers,
+  metricsIngress,
   podPeer,
   WorkloadNetworkPolicy,
+  type NamespacedCaller,
   type NetworkRule,
 } from './workload-network-policy';
 
@@ -67,6 +71,12 @@ export interface OtelCollectorProps {
   readonly clientSelector: Record<string, string>;
   /** @default { zone: 'ScheduleAnyway', hostname: 'ScheduleAnyway' } */
   readonly topologySpread?: { readonly zone: SpreadMode; readonly hostname: SpreadMode };
+  /**
+   * Who scrapes the collector's own metrics (the `metrics` port): the NetworkPolicy admits
+   * them there, and {@link OtelCollector.scrapeTarget} is set for a PodMonitor.
+   * @default nobody: the port is served but closed by the policy, and there is no scrape target
+   */
+  readonly metricsScrapers?: readonly NamespacedCaller[];
 }
 
 /**
@@ -82,6 +92,8 @@ export class OtelCollector extends Construct {
   readonly clientSettings: Record<string, string>;
   /** The egress a client needs: OTLP/gRPC to the collector pods. */
   readonly clientEgress: NetworkRule;
+  /** The collector's own metrics, for a PodMonitor; undefined without scrapers. */
+  readonly scrapeTarget: ScrapeTarget | undefined;
 
   constructor(scope: Construct, id: string, props: OtelCollectorProps) {
     super(scope, id);
@@ -94,6 +106,7 @@ export class OtelCollector extends Construct {
     });
     this.selector = selectorLabels(identity);
     const k8sApi = props.kubernetesAttributes;
+    const scrapers = props.metricsScrapers ?? [];
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: OTEL_NAMES.serviceAccount, namespace, labels },
@@ -193,9 +206,19 @@ export class OtelCollector extends Construct {
           peers: [podPeer(props.clientSelector)],
           ports: [{ port: OTEL_PORTS.otlpGrpc }, { port: OTEL_PORTS.otlpHttp }],
         },
+        ...metricsIngress(scrapers, [{ port: OTEL_PORTS.metrics }]),
       ],
       egress,
     });
+    this.scrapeTarget =
+      scrapers.length === 0
+        ? undefined
+        : {
+            name: OTEL_NAMES.podMonitor,
+            labels,
+            selector: this.selector,
+            endpoint: { port: OTEL_PORT_NAMES.metrics, path: OTEL_METRICS_PATH },
+          };
 
     this.clientSettings = {
       [ENV_VARS.otelEndpoint]: `http://${OTEL_NAMES.service}.${namespace}.svc:${OTEL_PORTS.otlpGrpc}`,

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { bytes } from '../config/quantity';
 
 /** Requests or limits, as Kubernetes quantities. */
 export interface ResourceAmounts {
@@ -77,7 +78,12 @@ export function containerResources(
   return { requests: toKubeResources(requests), limits: toKubeResources(limits) };
 }
 
-/** A topologySpreadConstraint with a skew of 1 over `topologyKey` for pods with `labels`. */
+/**
+ * A topologySpreadConstraint with a skew of 1 over `topologyKey` for pods with `labels`.
+ * A hard (`DoNotSchedule`) spread honours node taints and the pod's node affinity: otherwise
+ * a cordoned or tainted node counts as an empty domain, pods stay Pending and a drain stalls
+ * behind the PodDisruptionBudget (the defaults, Ignore for taints, are for soft spreads).
+ */
 export function spreadConstraint(
   topologyKey: string,
   mode: SpreadMode,
@@ -88,7 +94,29 @@ export function spreadConstraint(
     topologyKey,
     whenUnsatisfiable: mode,
     labelSelector: { matchLabels: labels },
+    ...(mode === 'DoNotSchedule'
+      ? { nodeAffinityPolicy: 'Honor' as const, nodeTaintsPolicy: 'Honor' as const }
+      : {}),
   };
+}
+
+const MIB = 2 ** 20;
+
+/** Share of the container's memory limit that GOMEMLIMIT allows the Go heap and runtime. */
+export const GO_MEMORY_LIMIT_SHARE = 0.8;
+
+/**
+ * GOMEMLIMIT for a Go container from its memory limit: the runtime collects garbage hard
+ * before it reaches this, so the kernel's OOM kill at 100 % stays a last resort. In whole MiB,
+ * rounded down (the runtime's syntax: `204MiB`).
+ */
+export function goMemLimit(memoryLimit: string, share = GO_MEMORY_LIMIT_SHARE): string {
+  return `${goMemLimitMib(memoryLimit, share)}MiB`;
+}
+
+/** {@link goMemLimit} as a number of MiB. */
+export function goMemLimitMib(memoryLimit: string, share = GO_MEMORY_LIMIT_SHARE): number {
+  return Math.floor((bytes(memoryLimit) / MIB) * share);
 }
 
 /**

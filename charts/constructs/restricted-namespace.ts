@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-28';
+import { PRUNE_PROTECTION_ANNOTATIONS } from '../model/gitops';
 
 /** Props of {@link RestrictedNamespace}. */
 export interface RestrictedNamespaceProps {
@@ -15,7 +16,8 @@ export interface RestrictedNamespaceProps {
 }
 
 /**
- * A Namespace that enforces, warns and audits the `restricted` Pod Security Standard.
+ * A Namespace that enforces, warns and audits the `restricted` Pod Security Standard. GitOps
+ * controllers never delete it (PRUNE_PROTECTION_ANNOTATIONS): deleting it deletes its volumes.
  */
 export class RestrictedNamespace extends Construct {
   readonly name: string;
@@ -29,7 +31,11 @@ export class RestrictedNamespace extends Construct {
       psa[`pod-security.kubernetes.io/${mode}-version`] = version;
     }
     new kplus.Namespace(this, 'Resource', {
-      metadata: { name: props.name, labels: { ...props.labels, ...psa } },
+      metadata: {
+        name: props.name,
+        labels: { ...props.labels, ...psa },
+        annotations: { ...PRUNE_PROTECTION_ANNOTATIONS },
+      },
     });
     this.name = props.name;
   }

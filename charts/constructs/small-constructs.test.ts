@@ -3,12 +3,14 @@ import { DefaultDenyNetworkPolicy } from './default-deny-network-policy';
 import { DisruptionBudget } from './disruption-budget';
 import { ExternalSecret } from './external-secret';
 import { GrpcService } from './grpc-service';
+import { PodMonitor, type PodMonitorProps } from './pod-monitor';
 import { RestrictedNamespace } from './restricted-namespace';
 import { SettingsConfigMap } from './settings-config-map';
 import {
   CLUSTER_DNS_PEER,
   cidrPeers,
-  namespacePeers,
+  callerPeers,
+  metricsIngress,
   WorkloadNetworkPolicy,
 } from './workload-network-policy';
 
@@ -28,6 +30,17 @@ describe('RestrictedNamespace', () => {
       'pod-security.kubernetes.io/warn': 'restricted',
       'pod-security.kubernetes.io/audit': 'restricted',
       'pod-security.kubernetes.io/enforce-version': 'v1.28',
+    });
+  });
+
+  it('is never deleted by Flux or Argo CD prune (deleting it deletes its volumes)', () => {
+    const ns = only(
+      synthConstruct((c) => new RestrictedNamespace(c, 'ns', { name: 'team', labels: {} })),
+      'Namespace',
+    );
+    expect(ns.metadata.annotations).toEqual({
+      'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+      'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
     });
   });
 });
@@ -197,14 +210,19 @@ describe('network policies', () => {
             name: 'user-service',
             namespace: 'ns',
             labels: {},
-            podSelector: selector,
-            ingress: [{ peers: namespacePeers(['gateway']), ports: [{ port: 50051 }] }],
+            podSelector: { ...selector, 'app.kubernetes.io/instance': 'user-service' },
+            ingress: [{ peers: callerPeers([{ namespace: 'gateway' }]), ports: [{ port: 50051 }] }],
             egress: [{ peers: cidrPeers(['10.0.0.0/16']), ports: [{ port: 5432 }] }],
           }),
       ),
       'NetworkPolicy',
     );
     expect(get(np, 'spec', 'policyTypes')).toEqual(['Ingress', 'Egress']);
+    // One pod label only: Polaris' missingNetworkPolicy counts a policy whose matchLabels
+    // satisfy exactly one of the pod's labels (oneOf), so name plus instance scores 98.
+    expect(get(np, 'spec', 'podSelector')).toEqual({
+      matchLabels: { 'app.kubernetes.io/name': selector['app.kubernetes.io/name'] },
+    });
     expect(get(np, 'spec', 'ingress')).toEqual([
       {
         from: [
@@ -225,7 +243,128 @@ describe('network policies', () => {
     ]);
   });
 
-  it('an empty namespace list allows every namespace', () => {
-    expect(namespacePeers([])).toEqual([{ namespaceSelector: {} }]);
+  it('a workload policy needs app.kubernetes.io/name in the pod selector', () => {
+    expect(() =>
+      synthConstruct(
+        (c) =>
+          new WorkloadNetworkPolicy(c, 'w', {
+            name: 'x',
+            namespace: 'ns',
+            labels: {},
+            podSelector: { 'app.kubernetes.io/instance': 'x' },
+          }),
+      ),
+    ).toThrow('NetworkPolicy x: the pod selector has no app.kubernetes.io/name');
+  });
+
+  it('callers are namespaces by name, with their pods where known; none is no peer at all', () => {
+    expect(callerPeers([])).toEqual([]);
+    expect(
+      callerPeers([
+        { namespace: 'web', podLabels: { 'app.kubernetes.io/name': 'bff' } },
+        { namespace: 'batch' },
+      ]),
+    ).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'web' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'bff' } },
+      },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'batch' } } },
+    ]);
+  });
+});
+
+describe('PodMonitor', () => {
+  const endpoint = { port: 'metrics', interval: '30s' };
+  const monitor = (props: Partial<PodMonitorProps>) =>
+    synthConstruct(
+      (c) =>
+        new PodMonitor(c, 'pm', {
+          name: 'x',
+          namespace: 'ns',
+          labels: {},
+          selector,
+          endpoints: [endpoint],
+          ...props,
+        }),
+    );
+
+  it('defaults to http on /metrics, and sends a bearer token from a Secret when given one', () => {
+    const pm = only(
+      monitor({
+        endpoints: [
+          endpoint,
+          { ...endpoint, port: 'http', bearerTokenSecret: { name: 's', key: 'k' } },
+        ],
+      }),
+      'PodMonitor',
+    );
+    expect(get(pm, 'spec')).toEqual({
+      selector: { matchLabels: selector },
+      namespaceSelector: { matchNames: ['ns'] },
+      podMetricsEndpoints: [
+        { port: 'metrics', path: '/metrics', interval: '30s', scheme: 'http' },
+        {
+          port: 'http',
+          path: '/metrics',
+          interval: '30s',
+          scheme: 'http',
+          authorization: { type: 'Bearer', credentials: { name: 's', key: 'k' } },
+        },
+      ],
+    });
+  });
+
+  it.each<[string, Partial<PodMonitorProps>, string]>([
+    ['no endpoint', { endpoints: [] }, 'PodMonitor x: no endpoint'],
+    ['an empty selector', { selector: {} }, 'PodMonitor x: empty pod selector'],
+    [
+      'a port number instead of a name',
+      { endpoints: [{ ...endpoint, port: '9464' }] },
+      'port "9464" is not a container port name',
+    ],
+    [
+      'a port name longer than 15 characters',
+      { endpoints: [{ ...endpoint, port: 'metrics-of-the-collector' }] },
+      'port "metrics-of-the-collector" is not a container port name',
+    ],
+    [
+      'a query in the path',
+      { endpoints: [{ ...endpoint, path: '/v1/agent/metrics?format=prometheus' }] },
+      'must start with / and carry no query (use params)',
+    ],
+    [
+      'an interval that is no Prometheus duration',
+      { endpoints: [{ ...endpoint, interval: '30' }] },
+      'interval "30" is not a Prometheus duration like 30s',
+    ],
+    [
+      'a token Secret without a key',
+      { endpoints: [{ ...endpoint, bearerTokenSecret: { name: 's', key: '' } }] },
+      'bearerTokenSecret needs a Secret name and key',
+    ],
+  ])('refuses %s at synth', (_label, props, message) => {
+    expect(() => monitor(props)).toThrow(message);
+  });
+});
+
+describe('metricsIngress', () => {
+  it('admits exactly the scrapers on the metrics ports', () => {
+    expect(metricsIngress([{ namespace: 'monitoring' }], [{ port: 9464 }])).toEqual([
+      {
+        peers: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+        ],
+        ports: [{ port: 9464 }],
+      },
+    ]);
+  });
+
+  it('is no rule at all without scrapers (an empty peer list would admit every source)', () => {
+    expect(metricsIngress([], [{ port: 9464 }])).toEqual([]);
+  });
+
+  it('refuses scrapers without a port', () => {
+    expect(() => metricsIngress([{ namespace: 'monitoring' }], [])).toThrow('no metrics port');
   });
 });

@@ -21,12 +21,15 @@ function deployment(overrides: Partial<UserServiceDeploymentProps> = {}) {
       selector,
       podLabels: { ...selector, 'app.kubernetes.io/version': '1.0.0' },
       image: 'registry.example.com/user-service@sha256:' + 'a'.repeat(64),
-      ports: { grpc: 50051, http: 8080 },
+      ports: { grpc: 50051, http: 8080, metrics: 9464 },
       requests: { cpu: '100m', memory: '64Mi', ephemeralStorage: '64Mi' },
       limits: { cpu: '500m', memory: '256Mi', ephemeralStorage: '256Mi' },
       serviceAccount: kplus.ServiceAccount.fromServiceAccountName(chart, 'sa', 'user-service'),
       configMap: kplus.ConfigMap.fromConfigMapName(chart, 'cm', 'user-service-config'),
-      secretEnv: [{ name: 'DB_PASSWORD', secretName: 'user-service-secrets', key: 'DB_PASSWORD' }],
+      secretFiles: {
+        secretName: 'user-service-secrets',
+        mountPath: '/var/run/secrets/user-service',
+      },
       drainSeconds: 10,
       ...overrides,
     });
@@ -45,15 +48,16 @@ describe('UserServiceDeployment', () => {
     expect(get(deployment(), 'spec', 'selector', 'matchLabels')).toEqual(selector);
   });
 
-  it('names the container ports grpc and http', () => {
+  it('names the container ports grpc, http and metrics', () => {
     expect(container(deployment()).ports).toEqual([
       { containerPort: 50051, name: 'grpc', protocol: 'TCP' },
       { containerPort: 8080, name: 'http', protocol: 'TCP' },
+      { containerPort: 9464, name: 'metrics', protocol: 'TCP' },
     ]);
   });
 
   it('probes with native gRPC on the grpc port; readiness and liveness differ', () => {
-    const c = container(deployment({ ports: { grpc: 50052, http: 8081 } }));
+    const c = container(deployment({ ports: { grpc: 50052, http: 8081, metrics: 9465 } }));
     expect(get(c, 'startupProbe', 'grpc')).toEqual({
       port: 50052,
       service: HEALTH_SERVICES.liveness,
@@ -96,21 +100,35 @@ describe('UserServiceDeployment', () => {
     expect(pod(d).serviceAccountName).toBe('user-service');
   });
 
-  it('mounts a size-limited emptyDir at /tmp', () => {
+  it('mounts a size-limited emptyDir at /tmp and the Secret read-only', () => {
     const d = deployment();
-    expect(pod(d).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
-    expect(container(d).volumeMounts).toEqual([{ mountPath: '/tmp', name: 'tmp' }]);
+    expect(pod(d).volumes).toEqual([
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+      { name: 'secrets', secret: { secretName: 'user-service-secrets', defaultMode: 0o440 } },
+    ]);
+    expect(container(d).volumeMounts).toEqual([
+      { mountPath: '/tmp', name: 'tmp' },
+      { mountPath: '/var/run/secrets/user-service', name: 'secrets', readOnly: true },
+    ]);
   });
 
-  it('takes settings from the ConfigMap and secrets by reference only', () => {
-    const c = container(deployment());
+  it('takes settings from the ConfigMap and secrets as files, never as values', () => {
+    const c = container(deployment({ env: [{ name: 'GOMEMLIMIT', value: '204MiB' }] }));
     expect(c.envFrom).toEqual([{ configMapRef: { name: 'user-service-config' } }]);
-    expect(c.env).toEqual([
-      {
-        name: 'DB_PASSWORD',
-        valueFrom: { secretKeyRef: { name: 'user-service-secrets', key: 'DB_PASSWORD' } },
-      },
-    ]);
+    expect(c.env).toEqual([{ name: 'GOMEMLIMIT', value: '204MiB' }]);
+    expect(JSON.stringify(c)).not.toContain('secretKeyRef');
+  });
+
+  it('refuses a variable set twice', () => {
+    const twice = { name: 'GOMEMLIMIT', value: '1MiB' };
+    expect(() => deployment({ env: [twice, twice] })).toThrow('variable GOMEMLIMIT is set twice');
+  });
+
+  it('keeps 5 old ReplicaSets and no Service link variables', () => {
+    const d = deployment();
+    expect(get(d, 'spec', 'revisionHistoryLimit')).toBe(5);
+    expect(pod(d).enableServiceLinks).toBe(false);
+    expect(get(deployment({ revisionHistoryLimit: 2 }), 'spec', 'revisionHistoryLimit')).toBe(2);
   });
 
   it('rolls out with maxUnavailable 0 and spreads over zones and nodes', () => {
@@ -119,12 +137,15 @@ describe('UserServiceDeployment', () => {
       type: 'RollingUpdate',
       rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
     });
+    // A hard spread honours taints and node affinity (cordoned nodes are no empty domain).
     expect(pod(d).topologySpreadConstraints).toEqual([
       {
         maxSkew: 1,
         topologyKey: 'topology.kubernetes.io/zone',
         whenUnsatisfiable: 'DoNotSchedule',
         labelSelector: { matchLabels: selector },
+        nodeAffinityPolicy: 'Honor',
+        nodeTaintsPolicy: 'Honor',
       },
       {
         maxSkew: 1,

@@ -18,11 +18,14 @@ import {
 
 export type { ResourceAmounts, SpreadMode } from './pod-defaults';
 
-/** An environment variable read from a key of a Secret. */
-export interface SecretEnv {
-  readonly name: string;
+/**
+ * Secret settings as files: the Secret is mounted read-only at `mountPath`, one file per key.
+ * The `<NAME>_FILE` variables that name the files are plain settings (in the ConfigMap).
+ */
+export interface SecretFiles {
   readonly secretName: string;
-  readonly key: string;
+  /** Directory of the files, e.g. /var/run/secrets/user-service. */
+  readonly mountPath: string;
 }
 
 /** Props of {@link UserServiceDeployment}. */
@@ -30,13 +33,17 @@ export interface UserServiceDeploymentProps extends WorkloadProps {
   /** @default 'user-service' */
   readonly name?: string;
   /** Container ports. */
-  readonly ports: { readonly grpc: number; readonly http: number };
+  readonly ports: { readonly grpc: number; readonly http: number; readonly metrics: number };
   /** The dedicated ServiceAccount (its token is not mounted). */
   readonly serviceAccount: kplus.IServiceAccount;
   /** Non-secret settings, injected with envFrom. */
   readonly configMap: kplus.IConfigMap;
-  /** Secret settings, by reference only. @default none */
-  readonly secretEnv?: readonly SecretEnv[];
+  /** Secret settings, mounted as files. @default none */
+  readonly secretFiles?: SecretFiles;
+  /** Variables with values the pod alone knows or derives (GOMEMLIMIT, POD_IP). @default none */
+  readonly env?: readonly k8s.EnvVar[];
+  /** Old ReplicaSets kept for `kubectl rollout undo`. @default 5 */
+  readonly revisionHistoryLimit?: number;
   /**
    * Seconds the service keeps serving after SIGTERM while reporting NOT_SERVING
    * (SHUTDOWN_DRAIN_SECONDS). The grace period is this plus {@link SHUTDOWN_STOP_SECONDS}.
@@ -96,6 +103,7 @@ export class UserServiceDeployment extends Construct {
           ports: [
             { name: PORT_NAMES.grpc, number: props.ports.grpc, protocol: kplus.Protocol.TCP },
             { name: PORT_NAMES.http, number: props.ports.http, protocol: kplus.Protocol.TCP },
+            { name: PORT_NAMES.metrics, number: props.ports.metrics, protocol: kplus.Protocol.TCP },
           ],
           envFrom: [kplus.Env.fromConfigMap(props.configMap)],
           securityContext: {
@@ -113,22 +121,32 @@ export class UserServiceDeployment extends Construct {
               path: '/tmp',
               volume: kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp'),
             },
+            ...(props.secretFiles === undefined
+              ? []
+              : [
+                  {
+                    path: props.secretFiles.mountPath,
+                    readOnly: true,
+                    volume: kplus.Volume.fromSecret(
+                      this,
+                      'secrets',
+                      kplus.Secret.fromSecretName(this, 'secret', props.secretFiles.secretName),
+                      // Owner root, group the fsGroup: readable by the service's group only.
+                      { name: 'secrets', defaultMode: 0o440 },
+                    ),
+                  },
+                ]),
           ],
         },
       ],
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: props.selector }));
 
-    const container = this.deployment.containers[0];
-    if (container === undefined) throw new Error('unreachable: the Deployment has one container');
-    for (const env of props.secretEnv ?? []) {
-      container.env.addVariable(
-        env.name,
-        kplus.EnvValue.fromSecretValue({
-          secret: kplus.Secret.fromSecretName(this, `secret-${env.name}`, env.secretName),
-          key: env.key,
-        }),
-      );
+    const env: k8s.EnvVar[] = [...(props.env ?? [])];
+    const names = env.map((e) => e.name);
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate !== undefined) {
+      throw new Error(`Deployment ${this.name}: variable ${duplicate} is set twice`);
     }
 
     // Escape hatches: cdk8s-plus-28 has no gRPC probe, no pod-level seccomp profile and no
@@ -137,6 +155,10 @@ export class UserServiceDeployment extends Construct {
     const path = '/spec/template/spec';
     const c = `${path}/containers/0`;
     ApiObject.of(this.deployment).addJsonPatch(
+      JsonPatch.add('/spec/revisionHistoryLimit', props.revisionHistoryLimit ?? 5),
+      // No Docker-link variables (USER_SERVICE_PORT=tcp://...) that the service does not read.
+      JsonPatch.add(`${path}/enableServiceLinks`, false),
+      ...(env.length > 0 ? [JsonPatch.add(`${c}/env`, env)] : []),
       JsonPatch.add(`${path}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
       JsonPatch.add(`${path}/topologySpreadConstraints`, [
         spreadConstraint('topology.kubernetes.io/zone', spread.zone, props.selector),

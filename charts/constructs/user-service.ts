@@ -1,18 +1,31 @@
 import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-28';
 import type { Environment } from '../config/schema';
-import { APP_NAME, ENV_VARS, NAMES, SECRET_KEYS } from '../model/contract';
+import { peakConnections } from '../config/schema';
+import {
+  APP_NAME,
+  DB_CONNECTION_ANNOTATIONS,
+  ENV_VARS,
+  fileVariableOf,
+  NAMES,
+  SECRET_KEYS,
+  SECRETS_MOUNT_PATH,
+} from '../model/contract';
 import { componentLabels, selectorLabels } from '../model/labels';
 import { Autoscaler } from './autoscaler';
 import { DisruptionBudget } from './disruption-budget';
 import { ExternalSecret } from './external-secret';
 import { GrpcService } from './grpc-service';
+import { HttpRoute } from './http-route';
+import { downwardEnv, goMemLimit } from './pod-defaults';
 import { SettingsConfigMap } from './settings-config-map';
 import { UserServiceDeployment } from './user-service-deployment';
 import {
+  callerPeers,
   cidrPeers,
-  namespacePeers,
+  metricsIngress,
   WorkloadNetworkPolicy,
+  type NamespacedCaller,
   type NetworkRule,
 } from './workload-network-policy';
 
@@ -31,8 +44,8 @@ export interface UserServiceProps {
   readonly extraIngress?: readonly NetworkRule[];
   /**
    * Secret settings of optional parts (the Consul ACL token): each becomes a key of
-   * `user-service-secrets`, read from `property` of the service's store entry, and an
-   * environment variable of the same name.
+   * `user-service-secrets`, read from `property` of the service's store entry, mounted as the
+   * file of that name and named by the variable's `_FILE` variable (from the contract).
    * @default none
    */
   readonly extraSecretEnv?: readonly { readonly name: string; readonly property: string }[];
@@ -55,6 +68,7 @@ export function serviceSettings(env: Environment): Record<string, string> {
   return {
     [ENV_VARS.grpcPort]: String(env.ports.grpc),
     [ENV_VARS.httpPort]: String(env.ports.http),
+    [ENV_VARS.metricsPort]: String(env.ports.metrics),
     [ENV_VARS.dbHost]: env.database.host,
     [ENV_VARS.dbPort]: String(env.database.port),
     [ENV_VARS.dbName]: env.database.name,
@@ -69,6 +83,20 @@ export function serviceSettings(env: Environment): Record<string, string> {
     [ENV_VARS.drainSeconds]: String(env.shutdown.drainSeconds),
   };
 }
+
+/** Properties of the service's entry in the secret store, by Secret key. */
+export const SECRET_PROPERTIES: Readonly<Record<string, string>> = {
+  [SECRET_KEYS.dbPassword]: 'db-password',
+  [SECRET_KEYS.redisPassword]: 'redis-password',
+  [SECRET_KEYS.pageTokenSecret]: 'page-token-secret',
+};
+
+/** The service's own secret variables (the Consul token comes with Consul). */
+const SERVICE_SECRETS = [
+  SECRET_KEYS.dbPassword,
+  SECRET_KEYS.redisPassword,
+  SECRET_KEYS.pageTokenSecret,
+] as const;
 
 /**
  * The tracing settings besides the collector endpoint: service name and the article's
@@ -104,11 +132,22 @@ export class UserService extends Construct {
       automountToken: false,
     });
 
+    const secrets = [
+      ...SERVICE_SECRETS.map((name) => ({ name, property: SECRET_PROPERTIES[name] ?? name })),
+      ...extraSecretEnv,
+    ];
     const settings = new SettingsConfigMap(this, 'Settings', {
       name: NAMES.configMap,
       namespace,
       labels,
-      settings: { ...serviceSettings(env), ...props.extraSettings },
+      settings: {
+        ...serviceSettings(env),
+        ...props.extraSettings,
+        // Where each secret's file is: a path, no secret (the values are in the volume).
+        ...Object.fromEntries(
+          secrets.map((e) => [fileVariableOf(e.name), `${SECRETS_MOUNT_PATH}/${e.name}`]),
+        ),
+      },
     });
 
     const secret = new ExternalSecret(this, 'Secrets', {
@@ -118,23 +157,11 @@ export class UserService extends Construct {
       storeName: env.secrets.storeName,
       storeKind: env.secrets.storeKind,
       refreshInterval: env.secrets.refreshInterval,
-      data: [
-        {
-          secretKey: SECRET_KEYS.dbPassword,
-          remoteKey: env.secrets.remoteKey,
-          property: 'db-password',
-        },
-        {
-          secretKey: SECRET_KEYS.redisPassword,
-          remoteKey: env.secrets.remoteKey,
-          property: 'redis-password',
-        },
-        ...extraSecretEnv.map((e) => ({
-          secretKey: e.name,
-          remoteKey: env.secrets.remoteKey,
-          property: e.property,
-        })),
-      ],
+      data: secrets.map((e) => ({
+        secretKey: e.name,
+        remoteKey: env.secrets.remoteKey,
+        property: e.property,
+      })),
     });
 
     this.deployment = new UserServiceDeployment(this, 'Deployment', {
@@ -150,23 +177,31 @@ export class UserService extends Construct {
       limits: env.resources.limits,
       serviceAccount,
       configMap: settings.configMap,
-      secretEnv: [
-        { name: ENV_VARS.dbPassword, secretName: secret.secretName, key: SECRET_KEYS.dbPassword },
-        {
-          name: ENV_VARS.redisPassword,
-          secretName: secret.secretName,
-          key: SECRET_KEYS.redisPassword,
-        },
-        ...extraSecretEnv.map((e) => ({
-          name: e.name,
-          secretName: secret.secretName,
-          key: e.name,
-        })),
+      env: [
+        { name: ENV_VARS.goMemLimit, value: goMemLimit(env.resources.limits.memory) },
+        ...downwardEnv({ podIp: ENV_VARS.podIp }),
       ],
+      secretFiles: { secretName: secret.secretName, mountPath: SECRETS_MOUNT_PATH },
       drainSeconds: env.shutdown.drainSeconds,
       topologySpread: env.topologySpread,
     });
     this.deployment.deployment.podMetadata.addAnnotation('checksum/config', settings.checksum);
+    // What policy db-connection-budget checks: the budget the database grants and the reserve.
+    this.deployment.deployment.metadata.addAnnotation(
+      DB_CONNECTION_ANNOTATIONS.budget,
+      String(env.database.connectionBudget),
+    );
+    this.deployment.deployment.metadata.addAnnotation(
+      DB_CONNECTION_ANNOTATIONS.reserved,
+      String(env.database.reservedConnections),
+    );
+    // Stops here already (the schema checks it too), for environments built without the schema.
+    if (peakConnections(env) > env.database.connectionBudget) {
+      throw new Error(
+        `${env.name}: database.connectionBudget: ${peakConnections(env)} connections at the ` +
+          `HPA maximum exceed the budget of ${env.database.connectionBudget}`,
+      );
+    }
 
     new GrpcService(this, 'Service', {
       name: NAMES.service,
@@ -194,6 +229,23 @@ export class UserService extends Construct {
       });
     }
 
+    const gateway = env.gateway;
+    if (gateway !== undefined) {
+      new HttpRoute(this, 'HttpRoute', {
+        name: NAMES.httpRoute,
+        namespace,
+        labels,
+        parentRef: {
+          name: gateway.name,
+          namespace: gateway.namespace,
+          ...(gateway.sectionName === undefined ? {} : { sectionName: gateway.sectionName }),
+        },
+        hostnames: gateway.hostnames,
+        pathPrefix: gateway.pathPrefix,
+        backend: { serviceName: NAMES.service, port: env.ports.http },
+      });
+    }
+
     const servicePorts = [{ port: env.ports.grpc }, { port: env.ports.http }];
     new WorkloadNetworkPolicy(this, 'NetworkPolicy', {
       name: NAMES.networkPolicy,
@@ -201,7 +253,26 @@ export class UserService extends Construct {
       labels,
       podSelector: this.selector,
       ingress: [
-        { peers: namespacePeers(env.ingressNamespaces), ports: servicePorts },
+        // Never an empty peer list here: that would open the ports to every source.
+        ...(env.ingressCallers.length > 0
+          ? [{ peers: callerPeers(env.ingressCallers), ports: servicePorts }]
+          : []),
+        // The gateway's proxies reach the REST port only.
+        ...(gateway === undefined
+          ? []
+          : [
+              {
+                peers: callerPeers([
+                  {
+                    namespace: gateway.namespace,
+                    ...(gateway.podLabels === undefined ? {} : { podLabels: gateway.podLabels }),
+                  },
+                ]),
+                ports: [{ port: env.ports.http }],
+              },
+            ]),
+        // Prometheus scrapes the metrics port, from the monitoring namespace only.
+        ...metricsIngress(metricsScrapers(env), [{ port: env.ports.metrics }]),
         ...(props.extraIngress ?? []),
       ],
       egress: [
@@ -211,4 +282,17 @@ export class UserService extends Construct {
       ],
     });
   }
+}
+
+/**
+ * Who may scrape the metrics ports of the environment (the service's, the collector's,
+ * Consul's): the monitoring namespace and, when set, only its Prometheus pods; nobody when
+ * monitoring is off. The one source of every metrics ingress rule.
+ */
+export function metricsScrapers(env: Environment): NamespacedCaller[] {
+  const m = env.monitoring;
+  if (!m.enabled) return [];
+  return [
+    { namespace: m.namespace, ...(m.podLabels === undefined ? {} : { podLabels: m.podLabels }) },
+  ];
 }

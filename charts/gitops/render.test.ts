@@ -25,13 +25,41 @@ function withSettings(patch: Partial<GitOpsSettingsInput>): GitOpsSettingsInput 
 }
 
 describe('dist/gitops objects', () => {
-  it('writes argocd.yaml and one flux-<env>.yaml per environment', () => {
+  it('writes argocd/argocd.yaml, flux/source.yaml and one flux/<env>.yaml per environment', () => {
     expect([...objects.keys()].sort()).toEqual([
-      'argocd.yaml',
-      'flux-dev.yaml',
-      'flux-prod.yaml',
-      'flux-staging.yaml',
+      'argocd/argocd.yaml',
+      'flux/dev.yaml',
+      'flux/prod.yaml',
+      'flux/source.yaml',
+      'flux/staging.yaml',
     ]);
+  });
+
+  it('keeps Argo CD and Flux objects in separate folders (an Argo-only cluster applies argocd/)', () => {
+    const groupOf = (o: KubeObject) => o.apiVersion.split('/')[0] ?? '';
+    for (const [file, list] of objects) {
+      const groups = new Set(list.map(groupOf));
+      if (file.startsWith('argocd/')) expect([...groups]).toEqual(['argoproj.io']);
+      else expect([...groups].every((g) => g.endsWith('.toolkit.fluxcd.io'))).toBe(true);
+    }
+  });
+
+  it('defines the Flux GitRepository once, so several environments build from one folder', () => {
+    const all = [...objects.values()].flat();
+    const sources = all.filter((o) => o.kind === 'GitRepository');
+    expect(sources).toHaveLength(1);
+    const ids = all.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("lists each folder's files in its kustomization.yaml", () => {
+    const files = gitopsFiles(environments);
+    for (const folder of ['argocd', 'flux']) {
+      const kustomization = parseAllDocuments(files.get(`${folder}/kustomization.yaml`) ?? '')[0];
+      const listed = (kustomization?.toJS() as { resources: string[] }).resources;
+      const own = [...objects.keys()].filter((f) => f.startsWith(`${folder}/`));
+      expect(listed.map((f) => `${folder}/${f}`).sort()).toEqual(own.sort());
+    }
   });
 
   it('validates every object against the strict schema of its CRD', () => {
@@ -39,11 +67,11 @@ describe('dist/gitops objects', () => {
       list.flatMap((o) => gitopsSchemaErrors(o).map((e) => `${file} ${o.kind}: ${e}`)),
     );
     expect(errors).toEqual([]);
-    expect([...objects.values()].flat()).toHaveLength(2 + 2 * environments.length);
+    expect([...objects.values()].flat()).toHaveLength(3 + environments.length);
   });
 
   it('rejects an object the schemas do not describe', () => {
-    const set = only('argocd.yaml', 'ApplicationSet');
+    const set = only('argocd/argocd.yaml', 'ApplicationSet');
     const broken = { ...set, spec: { ...(set.spec as object), syncPolicy: { prune: true } } };
     expect(gitopsSchemaErrors(broken)).toEqual([
       '/spec/syncPolicy must NOT have additional properties',
@@ -51,7 +79,7 @@ describe('dist/gitops objects', () => {
   });
 
   it('points the ApplicationSet at apps/user-service/<env> of the repository and branch', () => {
-    const set = only('argocd.yaml', 'ApplicationSet');
+    const set = only('argocd/argocd.yaml', 'ApplicationSet');
     expect(get(set, 'spec', 'generators', 0, 'list', 'elements')).toEqual(
       environments.map((e) => ({
         env: e.name,
@@ -73,7 +101,7 @@ describe('dist/gitops objects', () => {
   });
 
   it('confines the AppProject to the repository and the environment namespaces', () => {
-    const project = only('argocd.yaml', 'AppProject');
+    const project = only('argocd/argocd.yaml', 'AppProject');
     expect(get(project, 'spec', 'sourceRepos')).toEqual([gitopsSettings.repoURL]);
     expect(get(project, 'spec', 'destinations')).toEqual(
       environments.map((e) => ({
@@ -89,9 +117,8 @@ describe('dist/gitops objects', () => {
   it.each(environments.map((e) => e.name))(
     'gives %s a Flux Kustomization on its folder with prune, health checks and a timeout',
     (env) => {
-      const file = `flux-${env}.yaml`;
-      const source = only(file, 'GitRepository');
-      const kustomization = only(file, 'Kustomization');
+      const source = only('flux/source.yaml', 'GitRepository');
+      const kustomization = only(`flux/${env}.yaml`, 'Kustomization');
       expect(get(source, 'spec', 'url')).toBe(gitopsSettings.repoURL);
       expect(get(source, 'spec', 'ref')).toEqual({ branch: 'main' });
       expect(get(source, 'spec', 'ignore')).toBe('/*\n!/apps/user-service/\n');
@@ -120,14 +147,14 @@ describe('dist/gitops objects', () => {
         flux: { ...gitopsSettings.flux, secretRef: 'gitops-auth', dependsOn: ['external-secrets'] },
       }),
     );
-    const prod = changed.get('flux-prod.yaml') ?? [];
-    const [source, kustomization] = prod;
+    const [source] = changed.get('flux/source.yaml') ?? [];
+    const [kustomization] = changed.get('flux/prod.yaml') ?? [];
     expect(get(source, 'spec', 'ref', 'branch')).toBe('release/1.x');
     expect(get(source, 'spec', 'secretRef')).toEqual({ name: 'gitops-auth' });
     expect(get(source, 'spec', 'ignore')).toBe('/*\n!/clusters/\n');
     expect(get(kustomization, 'spec', 'path')).toBe('./clusters/prod/user-service');
     expect(get(kustomization, 'spec', 'dependsOn')).toEqual([{ name: 'external-secrets' }]);
-    const set = (changed.get('argocd.yaml') ?? []).find((o) => o.kind === 'ApplicationSet');
+    const set = (changed.get('argocd/argocd.yaml') ?? []).find((o) => o.kind === 'ApplicationSet');
     expect(get(set, 'spec', 'generators', 0, 'list', 'elements', 2, 'path')).toBe(
       'clusters/prod/user-service',
     );
@@ -139,13 +166,14 @@ describe('dist/gitops objects', () => {
       environments,
       withSettings({ argocd: { ...gitopsSettings.argocd, automated: false } }),
     );
-    const set = (manual.get('argocd.yaml') ?? []).find((o) => o.kind === 'ApplicationSet');
+    const set = (manual.get('argocd/argocd.yaml') ?? []).find((o) => o.kind === 'ApplicationSet');
     expect(get(set, 'spec', 'template', 'spec', 'syncPolicy', 'automated')).toBeUndefined();
     expect(get(set, 'spec', 'template', 'spec', 'syncPolicy', 'retry', 'limit')).toBe(5);
   });
 
   it('writes multi-document YAML files that parse back to the same objects', () => {
     for (const [file, content] of gitopsFiles(environments)) {
+      if (file.endsWith('/kustomization.yaml')) continue;
       const docs = parseAllDocuments(content).map((d) => d.toJS() as unknown);
       expect({ file, docs }).toEqual({ file, docs: objects.get(file) });
     }

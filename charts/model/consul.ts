@@ -24,6 +24,9 @@ export const CONSUL_NAMES = {
   container: 'consul',
   /** Name of the volumeClaimTemplate (PVCs are `data-consul-server-<ordinal>`). */
   dataVolume: 'data',
+  podMonitor: 'consul-server',
+  /** Secret with the ACL token Prometheus scrapes the servers' metrics with (ACLs on). */
+  metricsTokenSecret: 'consul-metrics-token',
 } as const;
 
 /** Consul's ports (its defaults). WAN gossip and gRPC are switched off in the server config. */
@@ -80,13 +83,34 @@ export const CONSUL_SECRET_PROPERTIES = {
   tlsCa: 'tls-ca-cert',
   tlsCert: 'tls-server-cert',
   tlsKey: 'tls-server-key',
+  /** A token whose policy grants `agent_prefix "" { policy = "read" }` (the metrics endpoint). */
+  metricsToken: 'acl-metrics-token',
+} as const;
+
+/**
+ * Key of the metrics token in the {@link CONSUL_NAMES.metricsTokenSecret} Secret (and the
+ * ExternalSecret's store key; the Pulumi path fills it from `secrets.consulAclMetricsToken`).
+ */
+export const CONSUL_METRICS_TOKEN_KEY = 'aclMetricsToken';
+
+/**
+ * The agent's metrics in Prometheus format: served on the HTTP API port, only when the agent
+ * config sets `telemetry.prometheus_retention_time`, and (ACLs on) only with a token that can
+ * read the agent.
+ */
+export const CONSUL_METRICS = {
+  path: '/v1/agent/metrics',
+  params: { format: ['prometheus'] },
+  /** `telemetry.prometheus_retention_time` of the server config. */
+  retention: '60s',
 } as const;
 
 /** Property of the user service's store entry that holds its Consul ACL token. */
 export const CONSUL_CLIENT_TOKEN_PROPERTY = 'consul-token';
 
 /**
- * Seconds autopilot waits before it promotes a new server to voter; the StatefulSet's
- * minReadySeconds uses the same value, so a rolling update moves on only after that.
+ * Seconds a server must be healthy before autopilot counts it as stable (and before it
+ * promotes a new server to voter); the StatefulSet's minReadySeconds uses the same value, so a
+ * rolling update stops the next server only once the restarted one has been stable that long.
  */
 export const CONSUL_STABILIZATION_SECONDS = 10;

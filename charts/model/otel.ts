@@ -20,17 +20,30 @@ export const OTEL_NAMES = {
   role: 'otel-collector',
   roleBinding: 'otel-collector',
   container: 'otel-collector',
+  podMonitor: 'otel-collector',
 } as const;
 
-/** OTLP receiver ports and the health_check extension port (the upstream defaults). */
-export const OTEL_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, healthCheck: 13133 } as const;
+/**
+ * OTLP receiver ports, the health_check extension port and the port of the collector's own
+ * metrics (service.telemetry.metrics, Prometheus format): the upstream defaults.
+ */
+export const OTEL_PORTS = {
+  otlpGrpc: 4317,
+  otlpHttp: 4318,
+  healthCheck: 13133,
+  metrics: 8888,
+} as const;
 
 /** Port names on the container and the Service. */
 export const OTEL_PORT_NAMES = {
   otlpGrpc: 'otlp-grpc',
   otlpHttp: 'otlp-http',
   healthCheck: 'health',
+  metrics: 'metrics',
 } as const;
+
+/** Path of the collector's own metrics (the Prometheus pull exporter serves only this one). */
+export const OTEL_METRICS_PATH = '/metrics';
 
 /** The uid and gid of the upstream collector images (>= 10000, as kube-score wants). */
 export const OTEL_UID = 10001;

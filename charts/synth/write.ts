@@ -69,7 +69,11 @@ export function writeEnvironments(
     for (const [folder, files] of folders) {
       const dir = join(staging, folder);
       mkdirSync(dir, { recursive: true });
-      for (const [name, content] of files) writeFileSync(join(dir, name), content);
+      for (const [name, content] of files) {
+        // A name may hold sub-folders (dist/gitops/flux/source.yaml).
+        mkdirSync(dirname(join(dir, name)), { recursive: true });
+        writeFileSync(join(dir, name), content);
+      }
       written.add(folder);
     }
     if (existsSync(target)) {

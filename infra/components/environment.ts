@@ -16,6 +16,12 @@ export interface UserServiceEnvironmentProps {
    * Settings of this environment's own Kubernetes provider. Server-side apply is always on.
    */
   readonly provider: Omit<k8s.ProviderArgs, 'enableServerSideApply'>;
+  /**
+   * Kinds registered with `protect: true` (prod: the Namespace, whose deletion takes every
+   * object and volume claim with it, and the StatefulSets). `pulumi destroy` then stops.
+   * @default none
+   */
+  readonly protect?: ReadonlySet<string>;
 }
 
 /** One object to register: its resource name, class and what it waits for. */
@@ -73,7 +79,12 @@ export class UserServiceEnvironment extends pulumi.ComponentResource {
       const dependsOn = waitsFor.flatMap((d) => resources.get(d) ?? []);
       resources.set(
         child,
-        create(child, object, { parent: this, provider: this.provider, dependsOn }),
+        create(child, object, {
+          parent: this,
+          provider: this.provider,
+          dependsOn,
+          ...(props.protect?.has(object.kind) === true ? { protect: true } : {}),
+        }),
       );
     }
     this.resources = resources;

@@ -1,9 +1,18 @@
 import * as pulumi from '@pulumi/pulumi';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ENVIRONMENT_NAMES } from '../../charts/config/schema';
-import { SECRET_NAMES, SECRET_SOURCES, secretConfigKey, secretSourceOf } from './secret-sources';
+import { loadEnvironments } from '../../charts/config/load';
+import { renderEnvironments } from '../../charts/synth/render';
+import {
+  SECRET_NAMES,
+  SECRET_NAME_OVERRIDES,
+  externalSecretKeys,
+  secretConfigKey,
+  secretSourceOf,
+} from './secret-sources';
 import {
   REPOSITORY_ROOT,
   StackConfigError,
@@ -60,6 +69,7 @@ describe('parseStackConfig', () => {
       reference: `localhost:5000/team/us@${DIGEST}`,
       repository: 'localhost:5000/team/us',
       digest: DIGEST,
+      verify: false,
     });
   });
 
@@ -86,7 +96,38 @@ describe('parseStackConfig', () => {
       kubeconfig: undefined,
       clusterIdentifier: 'user-service-staging',
       renderYamlTo: '/repo/rendered/staging',
+      renderYamlSecrets: false,
     });
+  });
+
+  it('takes the render and registry checks as true/false, only where they apply', () => {
+    expect(
+      config({
+        environment: 'dev',
+        'kubernetes.renderYamlTo': 'out',
+        'kubernetes.renderYamlSecrets': 'true',
+      }).kubernetes.renderYamlSecrets,
+    ).toBe(true);
+    expect(
+      config({
+        environment: 'dev',
+        'kubernetes.context': 'c',
+        'image.prebuilt': `localhost:5000/team/us@${DIGEST}`,
+        'image.verifyPrebuilt': 'true',
+      }).image,
+    ).toMatchObject({ mode: 'prebuilt', verify: true });
+    expect(
+      issuesOf({
+        environment: 'dev',
+        'kubernetes.context': 'c',
+        'kubernetes.renderYamlSecrets': 'yes',
+        'image.verifyPrebuilt': 'true',
+      }),
+    ).toEqual([
+      'kubernetes.renderYamlSecrets',
+      'image.verifyPrebuilt',
+      'kubernetes.renderYamlSecrets',
+    ]);
   });
 
   it('accepts kubeconfig content as well as an absolute path', () => {
@@ -129,19 +170,59 @@ describe('parseStackConfig', () => {
 });
 
 describe('secret sources', () => {
-  it('gives every mapped store key a config key secrets.<name>', () => {
-    for (const [secretKey, name] of Object.entries(SECRET_SOURCES)) {
+  it('derives the config key of an environment-variable-like store key, keeps the overrides', () => {
+    expect(secretSourceOf('DB_PASSWORD')).toBe('dbPassword');
+    expect(secretSourceOf('REDIS_PASSWORD')).toBe('redisPassword');
+    expect(secretSourceOf('PAGE_TOKEN_SECRET')).toBe('pageTokenSecret');
+    for (const [secretKey, name] of Object.entries(SECRET_NAME_OVERRIDES)) {
       expect(secretSourceOf(secretKey)).toBe(name);
-      expect(SECRET_NAMES).toContain(name);
     }
     expect(secretSourceOf('toString')).toBeUndefined();
-    expect(secretSourceOf('NOT_MAPPED')).toBeUndefined();
+    expect(secretSourceOf('api-token')).toBeUndefined();
     expect(secretConfigKey('dbPassword')).toBe('secrets.dbPassword');
+  });
+
+  it('knows every key the charts ExternalSecrets read, and follows a new one', () => {
+    const keys = externalSecretKeys(
+      renderEnvironments(loadEnvironments()).flatMap((r) => r.objects),
+    );
+    expect(keys).toEqual(expect.arrayContaining(['DB_PASSWORD', 'REDIS_PASSWORD', 'gossipKey']));
+    expect([...SECRET_NAMES].sort()).toEqual(
+      [...new Set(keys.map((k) => secretSourceOf(k)))].sort(),
+    );
+    const withNewKey = externalSecretKeys([
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'user-service-secrets' },
+        spec: { data: [{ secretKey: 'DB_PASSWORD' }, { secretKey: 'PAGE_TOKEN_SECRET' }] },
+      },
+    ]);
+    expect(withNewKey.map((k) => secretSourceOf(k))).toEqual(['dbPassword', 'pageTokenSecret']);
   });
 });
 
+/** What a stack file holds that must not be committed: the salt, secure values, secret keys. */
+function committedSecrets(text: string): string[] {
+  const file = (parse(text) ?? {}) as {
+    encryptionsalt?: unknown;
+    config?: Record<string, unknown>;
+  };
+  return [
+    ...(file.encryptionsalt === undefined ? [] : ['encryptionsalt']),
+    ...Object.entries(file.config ?? {})
+      .filter(([k, v]) => k.includes(':secrets.') || JSON.stringify(v).includes('"secure"'))
+      .map(([k]) => k),
+  ];
+}
+
+/** A file as committed at HEAD (not the working tree, which `pulumi config set` changes). */
+function atHead(path: string): string {
+  return execFileSync('git', ['show', `HEAD:${path}`], { cwd: REPOSITORY_ROOT, encoding: 'utf8' });
+}
+
 describe('Pulumi.yaml and the committed stack files', () => {
-  const project = parse(readFileSync(join(REPOSITORY_ROOT, 'Pulumi.yaml'), 'utf8')) as {
+  const project = parse(atHead('Pulumi.yaml')) as {
     name: string;
     main: string;
     runtime: { name: string; options: { typescript: boolean; tsconfig: string } };
@@ -153,27 +234,26 @@ describe('Pulumi.yaml and the committed stack files', () => {
       main: 'infra/',
       runtime: { name: 'nodejs', options: { typescript: true } },
     });
-    const tsconfig = readFileSync(
-      join(REPOSITORY_ROOT, project.main, project.runtime.options.tsconfig),
-      'utf8',
-    );
+    const tsconfig = atHead(`${project.main}${project.runtime.options.tsconfig}`);
     expect(tsconfig).toContain('"noCheck": true');
   });
 
+  it('finds the salt and the secure values of a stack file after the README steps (fixture)', () => {
+    const text = readFileSync(join(__dirname, 'fixtures', 'Pulumi.dev.after-readme.yaml'), 'utf8');
+    expect(committedSecrets(text)).toEqual([
+      'encryptionsalt',
+      `${PROJECT}:secrets.dbPassword`,
+      `${PROJECT}:secrets.redisPassword`,
+    ]);
+  });
+
   it.each(ENVIRONMENT_NAMES.map((env) => [env]))(
-    'Pulumi.%s.yaml is valid, names its environment and holds no secret',
+    'Pulumi.%s.yaml at HEAD is valid, names its environment and holds no secret',
     (env) => {
-      const file = parse(readFileSync(join(REPOSITORY_ROOT, `Pulumi.${env}.yaml`), 'utf8')) as {
-        config: Record<string, unknown>;
-      };
-      const keys = Object.keys(file.config);
-      expect(
-        keys.filter((k) => k.includes('secrets.') || /secure/.test(JSON.stringify(file.config[k]))),
-      ).toEqual([]);
-      const parsed = parseStackConfig(file.config as Record<string, string>, {
-        ...OPTIONS,
-        stack: env,
-      });
+      const text = atHead(`Pulumi.${env}.yaml`);
+      expect(committedSecrets(text)).toEqual([]);
+      const file = parse(text) as { config: Record<string, string> };
+      const parsed = parseStackConfig(file.config, { ...OPTIONS, stack: env });
       expect(parsed.environment).toBe(env);
     },
   );

@@ -32,6 +32,8 @@ const secretsShape = Object.fromEntries(
   SECRET_NAMES.map((name) => [secretConfigKey(name), nonEmpty.optional()]),
 ) as Record<SecretConfigKey, z.ZodOptional<typeof nonEmpty>>;
 
+const flag = z.enum(['true', 'false'], { error: 'must be true or false' });
+
 const kubeconfig = nonEmpty.refine((value) => value.includes('\n') || isAbsolute(value), {
   message: 'must be an absolute path to a kubeconfig file, or the kubeconfig YAML itself',
 });
@@ -56,10 +58,17 @@ const rawConfigSchema = z.strictObject({
   'kubernetes.clusterIdentifier': nonEmpty.optional(),
   /** Render YAML to this folder instead of applying (absolute, or relative to the repository). */
   'kubernetes.renderYamlTo': nonEmpty.optional(),
+  /**
+   * With renderYamlTo: write the Secrets built from the stack secrets, values in plain text.
+   * @default false: the ExternalSecrets are rendered as the charts make them, no Secret
+   */
+  'kubernetes.renderYamlSecrets': flag.optional(),
   /** Where build mode pushes the image. @default the environment's image.repository */
   'image.repository': imageFields.repository.optional(),
   /** Deploy this `repository@sha256:...` and build nothing (what CI pipelines do). */
   'image.prebuilt': prebuiltReference.optional(),
+  /** Ask the registry for image.prebuilt (docker.getRegistryImage) and stop unless it is there. */
+  'image.verifyPrebuilt': flag.optional(),
   /** The stack secrets (./secret-sources.ts), each set with `pulumi config set --secret`. */
   ...secretsShape,
 });
@@ -82,6 +91,8 @@ export type ImageSource =
       readonly reference: string;
       readonly repository: string;
       readonly digest: string;
+      /** Check in the registry that the digest exists before deploying it. */
+      readonly verify: boolean;
     };
 
 /** Where the explicit Kubernetes provider points. */
@@ -94,6 +105,8 @@ export interface KubernetesTarget {
   readonly clusterIdentifier: string;
   /** Absolute folder to render YAML to instead of applying. @default apply to the cluster */
   readonly renderYamlTo?: string;
+  /** Render Secrets (plain text) instead of the ExternalSecrets. @default false */
+  readonly renderYamlSecrets: boolean;
 }
 
 /** The validated configuration of one stack. */
@@ -147,7 +160,8 @@ function imageSource(raw: RawConfig): ImageSource {
   const prebuilt = raw['image.prebuilt'];
   if (prebuilt === undefined) return { mode: 'build', repository: raw['image.repository'] };
   const [repository = '', digest = ''] = prebuilt.split('@');
-  return { mode: 'prebuilt', reference: prebuilt, repository, digest };
+  const verify = raw['image.verifyPrebuilt'] === 'true';
+  return { mode: 'prebuilt', reference: prebuilt, repository, digest, verify };
 }
 
 /** Options of {@link parseStackConfig}. */
@@ -183,13 +197,26 @@ export function parseStackConfig(
         'the program never deploys to whatever cluster the ambient kubeconfig points at',
     });
   }
+  if (own['image.verifyPrebuilt'] === 'true' && own['image.prebuilt'] === undefined) {
+    issues.push({ key: 'image.verifyPrebuilt', message: 'only with image.prebuilt' });
+  }
+  if (
+    own['kubernetes.renderYamlSecrets'] !== undefined &&
+    own['kubernetes.renderYamlTo'] === undefined
+  ) {
+    issues.push({
+      key: 'kubernetes.renderYamlSecrets',
+      message: 'only with kubernetes.renderYamlTo',
+    });
+  }
   if (!parsed.success || issues.length > 0) {
     throw new StackConfigError(options.project, options.stack, issues);
   }
   const raw = parsed.data;
   const secrets: Partial<Record<SecretName, pulumi.Output<string>>> = {};
+  const byKey: Readonly<Record<string, string | undefined>> = raw;
   for (const name of SECRET_NAMES) {
-    const value = raw[secretConfigKey(name)];
+    const value = byKey[secretConfigKey(name)];
     if (value !== undefined) secrets[name] = pulumi.secret(value);
   }
   const renderYamlTo = raw['kubernetes.renderYamlTo'];
@@ -204,6 +231,7 @@ export function parseStackConfig(
       clusterIdentifier: raw['kubernetes.clusterIdentifier'] ?? `user-service-${raw.environment}`,
       renderYamlTo:
         renderYamlTo === undefined ? undefined : resolve(options.repositoryRoot, renderYamlTo),
+      renderYamlSecrets: raw['kubernetes.renderYamlSecrets'] === 'true',
     },
     image: imageSource(raw),
     secrets,

@@ -1,4 +1,4 @@
-import * as dockerBuild from '@pulumi/docker-build';
+import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import { join, relative } from 'node:path';
 
@@ -20,48 +20,63 @@ export interface UserServiceImageProps {
 /** The Pulumi type of {@link UserServiceImage}. */
 export const IMAGE_TYPE = 'user-service:platform:Image';
 
+/** The platform the clusters run. */
+export const IMAGE_PLATFORM = 'linux/amd64';
+
+const REPO_DIGEST = /^(?<repository>[^@\s]+)@(?<digest>sha256:[a-f0-9]{64})$/;
+
+/**
+ * `repository@sha256:...` of a pushed image, checked: a tag, or the local image ID that the
+ * provider reports for an image it did not push, stops the program instead of being deployed.
+ */
+export function pushedReference(repoDigest: string, repository: string): string {
+  const match = REPO_DIGEST.exec(repoDigest);
+  if (match?.groups?.repository !== repository) {
+    throw new Error(
+      `image ${repository}: the build returned "${repoDigest}", not "${repository}@sha256:<digest>" ` +
+        '(was the image pushed?)',
+    );
+  }
+  return repoDigest;
+}
+
 /**
  * The distroless user-service image, built from services/user-service/Dockerfile with
- * @pulumi/docker-build (BuildKit) for linux/amd64 and pushed to the registry, through its own
- * explicit docker-build provider. Registry credentials come from the host's Docker config
- * (`docker login`). A registry build cache (`<repository>:buildcache`) keeps rebuilds fast.
+ * @pulumi/docker's `docker.Image` (BuildKit) for linux/amd64 and pushed to the registry as
+ * `<repository>:<version>`, through its own explicit docker provider. Registry credentials come
+ * from the host's Docker config (`docker login`). Registry cache: BuildKit's inline cache
+ * (`BUILDKIT_INLINE_CACHE=1`) goes into every pushed image, and the build reads it back from
+ * `<repository>:<version>` (`cacheFrom`). The Deployment runs `repoDigest`, never the tag.
  */
 export class UserServiceImage extends pulumi.ComponentResource {
   /** `repository@sha256:...`: what the Deployment runs. */
   readonly ref: pulumi.Output<string>;
-  /** `sha256:...` of the pushed image (index) manifest. */
+  /** `sha256:...` of the pushed image manifest. */
   readonly digest: pulumi.Output<string>;
 
   constructor(name: string, props: UserServiceImageProps, opts?: pulumi.ComponentResourceOptions) {
     super(IMAGE_TYPE, name, {}, opts);
     const cwd = props.cwd ?? process.cwd();
-    const cache = `${props.repository}:buildcache`;
-    const provider = new dockerBuild.Provider('docker-build', {}, { parent: this });
-    const image = new dockerBuild.Image(
+    const tag = `${props.repository}:${props.version}`;
+    const provider = new docker.Provider('docker', {}, { parent: this });
+    const image = new docker.Image(
       name,
       {
-        context: { location: relative(cwd, props.context) || '.' },
-        dockerfile: { location: relative(cwd, join(props.context, 'Dockerfile')) },
-        platforms: [dockerBuild.Platform.Linux_amd64],
-        buildArgs: { VERSION: props.version },
-        tags: [`${props.repository}:${props.version}`],
-        push: true,
-        cacheFrom: [{ registry: { ref: cache } }],
-        cacheTo: [
-          {
-            registry: {
-              ref: cache,
-              mode: dockerBuild.CacheMode.Max,
-              imageManifest: true,
-              ociMediaTypes: true,
-            },
-          },
-        ],
+        imageName: tag,
+        build: {
+          builderVersion: docker.BuilderVersion.BuilderBuildKit,
+          context: relative(cwd, props.context) || '.',
+          dockerfile: relative(cwd, join(props.context, 'Dockerfile')),
+          platform: IMAGE_PLATFORM,
+          args: { VERSION: props.version, BUILDKIT_INLINE_CACHE: '1' },
+          cacheFrom: { images: [tag] },
+        },
+        skipPush: false,
       },
       { parent: this, provider },
     );
-    this.digest = image.digest;
-    this.ref = pulumi.interpolate`${props.repository}@${image.digest}`;
+    this.ref = image.repoDigest.apply((d) => pushedReference(d, props.repository));
+    this.digest = this.ref.apply((ref) => ref.slice(ref.indexOf('@') + 1));
     this.registerOutputs({ ref: this.ref, digest: this.digest });
   }
 }

@@ -48,6 +48,9 @@ export const RESOURCE_FACTORIES: Readonly<Record<string, ResourceFactory>> = {
   'networking.k8s.io/v1/NetworkPolicy': typed(k8s.networking.v1.NetworkPolicy),
   'rbac.authorization.k8s.io/v1/Role': typed(k8s.rbac.v1.Role),
   'rbac.authorization.k8s.io/v1/RoleBinding': typed(k8s.rbac.v1.RoleBinding),
+  // Gateway API: a CRD although its group ends in .k8s.io (no typed class in the provider).
+  'gateway.networking.k8s.io/v1/HTTPRoute': (name, object, opts) =>
+    new k8s.apiextensions.CustomResource(name, object, opts),
 };
 
 const customResource: ResourceFactory = (name, object, opts) =>

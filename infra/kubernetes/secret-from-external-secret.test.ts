@@ -113,8 +113,8 @@ describe('secretFromExternalSecret', () => {
   it.each([
     [
       'an unmapped key',
-      { data: [{ secretKey: 'API_TOKEN' }] },
-      'key API_TOKEN has no stack secret: map it in SECRET_SOURCES (infra/config/secret-sources.ts)',
+      { data: [{ secretKey: 'api-token' }] },
+      'key api-token has no stack secret: name it like an environment variable (DB_PASSWORD → secrets.dbPassword) or add it to SECRET_NAME_OVERRIDES (infra/config/secret-sources.ts)',
     ],
     [
       'dataFrom',

@@ -143,7 +143,7 @@ export function secretFromExternalSecret(
     if (source === undefined) {
       throw new UnsupportedExternalSecretError(
         object,
-        `key ${key} has no stack secret: map it in SECRET_SOURCES (infra/config/secret-sources.ts)`,
+        `key ${key} has no stack secret: name it like an environment variable (DB_PASSWORD → secrets.dbPassword) or add it to SECRET_NAME_OVERRIDES (infra/config/secret-sources.ts)`,
       );
     }
     const value = secrets[source];

@@ -14,6 +14,8 @@ export interface Registration {
   readonly dependencies: readonly string[];
   /** Inputs as the engine sees them; secrets keep their RPC secret wrapper. */
   readonly inputs: Record<string, unknown>;
+  /** The `protect` resource option. */
+  readonly protect: boolean;
 }
 
 /** The request of ResourceMonitor.RegisterResource (the generated protobuf class). */
@@ -25,6 +27,7 @@ interface RegisterResourceRequest {
   getProvider(): string;
   getDependenciesList(): string[];
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+  getProtect(): boolean;
 }
 
 interface RegisterResourceResponse {
@@ -34,15 +37,39 @@ interface RegisterResourceResponse {
 /** A fake digest the mock "build" returns. */
 export const BUILT_DIGEST = `sha256:${'b'.repeat(64)}`;
 
-/** Mock outputs: inputs echoed back, plus what the docker-build Image computes. */
+/** The `docker.Image` resource type. */
+export const DOCKER_IMAGE_TYPE = 'docker:index/image:Image';
+/** The `docker.getRegistryImage` function token. */
+export const GET_REGISTRY_IMAGE = 'docker:index/getRegistryImage:getRegistryImage';
+
+/** What the mock registry answers for an image reference (`docker.getRegistryImage`). */
+export const registryDigests = new Map<string, string>();
+
+/**
+ * Mock outputs: inputs echoed back, plus what docker.Image computes after a push
+ * (`repoDigest` = `<imageName without tag>@<BUILT_DIGEST>`), and the registry's digests.
+ */
 const mocks: pulumi.runtime.Mocks = {
   newResource: (args) => {
     const inputs = args.inputs as Record<string, unknown>;
-    const state =
-      args.type === 'docker-build:index:Image' ? { ...inputs, digest: BUILT_DIGEST } : inputs;
+    let state = inputs;
+    if (args.type === DOCKER_IMAGE_TYPE) {
+      const imageName = String(inputs.imageName);
+      const repository = imageName.replace(/:[^:/]+$/, '');
+      state = { ...inputs, repoDigest: `${repository}@${BUILT_DIGEST}` };
+    }
     return { id: args.custom === true ? `${args.name}-id` : undefined, state };
   },
-  call: (args) => args.inputs as Record<string, unknown>,
+  call: (args) => {
+    if (args.token === GET_REGISTRY_IMAGE) {
+      const inputs = args.inputs as Record<string, unknown>;
+      const name = String(inputs.name);
+      const digest = registryDigests.get(name);
+      if (digest === undefined) throw new Error(`mock registry: no image ${name}`);
+      return { id: name, name, sha256Digest: digest };
+    }
+    return args.inputs as Record<string, unknown>;
+  },
 };
 
 /**
@@ -76,6 +103,7 @@ export async function mockStack(
           parent: req.getParent(),
           dependencies: req.getDependenciesList(),
           inputs: pulumi.runtime.deserializeProperties(req.getObject()),
+          protect: req.getProtect(),
         });
       }
       callback(err, response);

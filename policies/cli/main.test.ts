@@ -110,6 +110,7 @@ describe('npm run policy', () => {
     };
     const d = structuredClone(latest);
     (d.metadata as Json).annotations = {
+      ...((d.metadata as Json).annotations as Json | undefined),
       'exempt.user-platform.example.com/image-tag': 'third-party image only published as latest',
     };
     writeFileSync(

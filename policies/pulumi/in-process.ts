@@ -12,6 +12,11 @@ export interface PolicyInput {
   readonly name: string;
   readonly urn: string;
   readonly inputs: Record<string, unknown>;
+  /**
+   * The resource's outputs, which stack policies receive (after an update: the live object);
+   * @default the inputs (what a preview of a new resource hands over)
+   */
+  readonly outputs?: Record<string, unknown>;
 }
 
 /** One report of one policy. */
@@ -51,9 +56,15 @@ export function resourceArgs(r: PolicyInput): ResourceValidationArgs {
 /** What validateStack receives for the whole stack. */
 export function stackArgs(resources: readonly PolicyInput[]): StackValidationArgs {
   return {
-    // The policies read only type, props, urn and name.
+    // The policies read only type, props, urn and name; the engine sends outputs here.
     resources: resources.map(
-      (r) => ({ type: r.type, props: r.inputs, urn: r.urn, name: r.name }) as PolicyResource,
+      (r) =>
+        ({
+          type: r.type,
+          props: r.outputs ?? r.inputs,
+          urn: r.urn,
+          name: r.name,
+        }) as PolicyResource,
     ),
     stackTags: new Map(),
     getConfig: () => ({}) as never,

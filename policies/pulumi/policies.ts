@@ -14,6 +14,7 @@ import { evaluate } from '../core/evaluate';
 import type { EnvironmentName, Finding, KubeObject, Rule } from '../core/types';
 import { RULES } from '../rules';
 import { describeRef } from '../report/text';
+import { declaredObject } from './declared';
 import { toKubeObject } from './resources';
 
 /** Environment variable that names the environment explicitly (else: the stack name). */
@@ -68,14 +69,19 @@ function resourcePolicy(
   };
 }
 
-/** The stack's Kubernetes objects, and the URN of each. */
+/**
+ * The stack's Kubernetes objects as the program declared them, and the URN of each. Stack
+ * policies get the resources' outputs (live objects after an update, with server defaults and
+ * controller writes); ./declared.ts keeps only the fields server-side apply owns, so a rule
+ * judges the same object in preview, after `up` and on the GitOps path.
+ */
 function stackObjects(resources: readonly PolicyResource[]): {
   objects: KubeObject[];
   urnOf: Map<KubeObject, string>;
 } {
   const urnOf = new Map<KubeObject, string>();
   const objects = resources.flatMap((r) => {
-    const object = toKubeObject(r.type, r.props, r.name);
+    const object = toKubeObject(r.type, declaredObject(r.props), r.name);
     if (object === undefined) return [];
     urnOf.set(object, r.urn);
     return [object];

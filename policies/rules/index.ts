@@ -4,6 +4,7 @@ import { hpaNoStaticReplicas, hpaReplicaRange } from './autoscaling';
 import { probePorts, probes, readOnlyRootFilesystem, resources } from './containers';
 import { pdbAllowsDisruption, pdbRequired } from './disruption';
 import { exemptionRule } from './exemptions';
+import { gitopsPruneStateful } from './gitops';
 import {
   explicitNamespace,
   nameLabel,
@@ -13,10 +14,16 @@ import {
   serviceAccountAutomount,
 } from './identity';
 import { imageDigest, imageTag } from './images';
-import { networkPolicyCoverage, workloadHostSpread } from './network';
+import { dbConnectionBudget } from './database';
+import {
+  networkPolicyCoverage,
+  networkPolicyNamespaceWideIngress,
+  workloadHostSpread,
+} from './network';
 import * as baseline from './pod-security-baseline';
 import * as restricted from './pod-security-restricted';
 import { selectorTargetsExist, serviceTargetPort } from './references';
+import { topologySpreadTaints } from './scheduling';
 import { envLiteralSecret, plaintextSecret } from './secrets';
 
 /** The whole restricted Pod Security Standard (v1.28 profile), one rule per PSA check. */
@@ -62,6 +69,10 @@ const EXEMPTABLE: readonly Rule[] = [
   serviceTargetPort,
   networkPolicyCoverage,
   workloadHostSpread,
+  gitopsPruneStateful,
+  topologySpreadTaints,
+  networkPolicyNamespaceWideIngress,
+  dbConnectionBudget,
 ];
 
 /** Every rule, in report order. */

@@ -1,5 +1,6 @@
 /** Every pod is isolated for both directions, and pods of a replicated workload spread out. */
-import { at, field, list, objects as objectList, str } from '../core/fields';
+import { objectRule } from '../core/define';
+import { at, field, list, obj, objects as objectList, str } from '../core/fields';
 import { minimumReplicas } from '../core/scaling';
 import { labelSelector, matches } from '../core/selectors';
 import type { KubeObject, SetRule, SetViolation } from '../core/types';
@@ -100,3 +101,58 @@ export const workloadHostSpread: SetRule = {
       ];
     }),
 };
+
+/** Whether a label selector selects everything (no matchLabels, no matchExpressions). */
+function selectsEverything(selector: unknown): boolean {
+  const s = obj(selector);
+  if (s === undefined) return false;
+  return (
+    Object.keys(obj(s.matchLabels) ?? {}).length === 0 && list(s.matchExpressions).length === 0
+  );
+}
+
+export const networkPolicyNamespaceWideIngress = objectRule(
+  {
+    id: 'network-policy-namespace-wide-ingress',
+    severity: 'error',
+    description:
+      'No NetworkPolicy ingress rule admits every namespace of the cluster: no rule without ' +
+      '"from" (every source) and no peer with an empty namespaceSelector (every namespace, ' +
+      'even combined with a podSelector: any namespace can run pods with those labels).',
+    remediation:
+      'List the callers: a namespaceSelector on kubernetes.io/metadata.name per calling ' +
+      'namespace, with a podSelector where the calling pods are known (ingressCallers and ' +
+      'gateway in charts/config/environments.ts).',
+    sources: [
+      'issue 15: ingressNamespaces [] rendered namespaceSelector {} (any pod reached 50051/8080)',
+      'Kubernetes docs: NetworkPolicy (an empty namespaceSelector selects all namespaces)',
+    ],
+  },
+  (object) => {
+    if (object.kind !== 'NetworkPolicy' || !object.apiVersion.startsWith('networking.k8s.io/')) {
+      return [];
+    }
+    return objectList(at(object, 'spec', 'ingress')).flatMap((rule, i) => {
+      if (rule.from === undefined) {
+        return [
+          {
+            path: field('spec', 'ingress', i),
+            message: 'ingress rule without "from" admits every source in every namespace',
+          },
+        ];
+      }
+      return objectList(rule.from).flatMap((peer, j) =>
+        selectsEverything(peer.namespaceSelector)
+          ? [
+              {
+                path: field('spec', 'ingress', i, 'from', j, 'namespaceSelector'),
+                message:
+                  'an empty namespaceSelector admits every namespace of the cluster' +
+                  (peer.podSelector === undefined ? '' : ' (whoever runs pods with these labels)'),
+              },
+            ]
+          : [],
+      );
+    });
+  },
+);

@@ -2,6 +2,8 @@ import { RULES } from '../index';
 import { compliant, summary } from '../test/fixtures';
 import { crossObjectCases } from '../test/cases/cross-object';
 import { exemptionCases } from '../test/cases/exemptions';
+import { gitopsCases } from '../test/cases/gitops';
+import { hardeningCases } from '../test/cases/hardening';
 import { podSecurityCases } from '../test/cases/pod-security';
 import type { RuleCase } from '../test/cases/types';
 import { workloadCases } from '../test/cases/workload';
@@ -11,6 +13,8 @@ const CASES: readonly RuleCase[] = [
   ...workloadCases,
   ...crossObjectCases,
   ...exemptionCases,
+  ...gitopsCases,
+  ...hardeningCases,
 ];
 
 /** `Kind/name path` of the rule's findings, sorted. */

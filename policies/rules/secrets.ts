@@ -44,7 +44,10 @@ export const envLiteralSecret = podRule(
     description:
       'No environment variable whose name looks like a password, token, secret or key has a ' +
       'literal value; no literal value holds a private key.',
-    remediation: 'Take the value from a Secret with env[].valueFrom.secretKeyRef.',
+    remediation:
+      'Mount the Secret as a read-only volume and point the program at the file (this ' +
+      'service reads <NAME>_FILE, services/user-service/configs/env-contract.json); ' +
+      'secretKeyRef would still put the value in the environment (Checkov CKV_K8S_35).',
     sources: ['Polaris sensitiveContainerEnvVar', 'Checkov CKV_K8S_35'],
   },
   (template) =>

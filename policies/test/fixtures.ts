@@ -29,9 +29,16 @@ export function namespace(): Mutable {
         'user-platform.example.com/environment': 'prod',
         'pod-security.kubernetes.io/enforce': 'restricted',
       },
+      annotations: { ...PRUNE_PROTECTION },
     },
   };
 }
+
+/** What keeps an object from GitOps prune (Flux and Argo CD), rule gitops-prune-stateful. */
+export const PRUNE_PROTECTION = {
+  'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+  'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+};
 
 /** A container that meets every container rule. */
 export function container(name = 'shop'): Mutable {
@@ -74,6 +81,7 @@ export function podSpec(): Mutable {
         maxSkew: 1,
         topologyKey: 'kubernetes.io/hostname',
         whenUnsatisfiable: 'DoNotSchedule',
+        nodeTaintsPolicy: 'Honor',
         labelSelector: { matchLabels: { ...SELECTOR } },
       },
     ],
@@ -146,7 +154,17 @@ export function workloadPolicy(): Mutable {
     spec: {
       podSelector: { matchLabels: { ...SELECTOR } },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ ports: [{ port: 9000 }] }],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'web' } },
+              podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } },
+            },
+          ],
+          ports: [{ port: 9000 }],
+        },
+      ],
       egress: [{ ports: [{ port: 53, protocol: 'UDP' }] }],
     },
   };

@@ -233,7 +233,7 @@ start() {
     --cluster-signing-cert-file "$p/ca.crt" --cluster-signing-key-file "$p/ca.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" \
     --controllers '*,-nodeipam,-cloud-node-lifecycle,-service,-route' \
-    --node-monitor-grace-period 5m \
+    --node-monitor-grace-period 30m \
     --profiling=false
   spawn kube-scheduler kube-scheduler \
     --kubeconfig "$STATE/scheduler.kubeconfig" \

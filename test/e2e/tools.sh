@@ -11,6 +11,8 @@
 # Environment:
 #   E2E_TOOLS_DIR   cache folder (default: ~/.cache/user-platform-e2e/<hash of the pins>)
 #   E2E_TOOLS_JOBS  go build -p (default: nproc)
+#   E2E_LANGHOST_SRC source of pulumi-language-nodejs (default: ../shared/third_party/
+#                   pulumi-language-nodejs-v<pulumi version> next to the checkout)
 # Logs go to stderr and <cache>/logs/<tool>.log; per-tool timings to <cache>/timings.txt.
 set -euo pipefail
 
@@ -31,10 +33,12 @@ PULUMI_K8S_SDK_VERSION=v4.25.0  # published sdk/v4 that replaces the provider's 
 PULUMI_K8S_VERSION=4.25.0       # version stamped into the binary and used for `pulumi plugin install`
 OTELGRPC_MODULE=go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc
 OTELGRPC_VERSION=v0.58.0        # what k8s.io/kubernetes v1.33.x pins (see "the build recipe")
-# pulumi-analyzer-policy: the shell shim Pulumi ships for running Node.js policy packs without a
-# language host (CLI: no pulumi-language-nodejs plugin -> runs `pulumi-analyzer-policy-nodejs`).
-# It lives in the sdk/v3 module zip at nodejs/dist/ up to v3.219.0 (removed by v3.222.0).
-PULUMI_ANALYZER_SDK_VERSION=v3.219.0
+# pulumi-language-nodejs: the Node.js language host (`pulumi up` of a `runtime: nodejs` project and
+# of Node.js policy packs). The Go module proxy does not serve its module, so CI builds it from its
+# upstream source at the CLI's tag, kept next to the checkout (CI tooling only; the project never
+# needs it): ../shared/third_party/pulumi-language-nodejs-v<PULUMI_VERSION> (its README). Its stamp
+# is keyed by a hash of those files, so it rebuilds alone when they change; it is not in the cache
+# key (it shares nothing with the long builds).
 RECIPE=4                        # bump when the build recipe changes in a way the pins do not show
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -61,9 +65,10 @@ if [[ -n ${NPM_PULUMI_VERSION:-} && $NPM_PULUMI_VERSION != "$PULUMI_DEFAULT_VERS
   die "node_modules has @pulumi/pulumi $NPM_PULUMI_VERSION but tools.sh pins the Pulumi CLI at \
 $PULUMI_DEFAULT_VERSION: keep them equal (change PULUMI_DEFAULT_VERSION in test/e2e/tools.sh or the npm pin)"
 fi
+LANGHOST_SRC=${E2E_LANGHOST_SRC:-$REPO_ROOT/../shared/third_party/pulumi-language-nodejs-v$PULUMI_VERSION}
 
 PINS="kube=$KUBE_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION pulumi=$PULUMI_VERSION \
-clip=$CLIPBOARD_REPLACE otelgrpc=$OTELGRPC_VERSION analyzer=$PULUMI_ANALYZER_SDK_VERSION k8sprov=$PULUMI_K8S_PROVIDER_PSEUDO:$PULUMI_K8S_SDK_VERSION:$PULUMI_K8S_VERSION recipe=$RECIPE \
+clip=$CLIPBOARD_REPLACE otelgrpc=$OTELGRPC_VERSION k8sprov=$PULUMI_K8S_PROVIDER_PSEUDO:$PULUMI_K8S_SDK_VERSION:$PULUMI_K8S_VERSION recipe=$RECIPE \
 go=$(go env GOVERSION)"
 KEY=$(printf '%s' "$PINS" | sha256sum | cut -c1-12)
 CACHE=${E2E_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/user-platform-e2e/$KEY}
@@ -185,13 +190,15 @@ build_tools() {
     sigs.k8s.io/kwok/cmd/kwok \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   mv "$BIN/server" "$BIN/etcd" # `go build -o dir/` names go.etcd.io/etcd/server/v3 after "server"
+  # grep reads to the end (no -q): with -q it exits at the match and tee, still writing, dies of
+  # SIGPIPE (exit 141 under pipefail): a cold build failed so after 2763 s of compiling.
   local x
   for x in kube-apiserver kube-controller-manager kube-scheduler; do
-    "$BIN/$x" --version | tee /dev/stderr | grep -qx "Kubernetes $KUBE_VERSION"
+    "$BIN/$x" --version | tee /dev/stderr | grep -x "Kubernetes $KUBE_VERSION" >/dev/null
   done
-  "$BIN/kubectl" version --client | tee /dev/stderr | grep -q "Client Version: $KUBE_VERSION"
-  "$BIN/etcd" --version | tee /dev/stderr | grep -q "etcd Version: ${ETCD_VERSION#v}"
-  "$BIN/kwok" --version | tee /dev/stderr | grep -q "$KWOK_VERSION"
+  "$BIN/kubectl" version --client | tee /dev/stderr | grep "Client Version: $KUBE_VERSION" >/dev/null
+  "$BIN/etcd" --version | tee /dev/stderr | grep "etcd Version: ${ETCD_VERSION#v}" >/dev/null
+  "$BIN/kwok" --version | tee /dev/stderr | grep "$KWOK_VERSION" >/dev/null
   [[ $("$BIN/pulumi" version) == "v$PULUMI_VERSION" ]]
 }
 
@@ -239,20 +246,26 @@ build_pulumi_kubernetes() {
   PULUMI_HOME=$CACHE/pulumi-home PULUMI_SKIP_UPDATE_CHECK=true "$BIN/pulumi" plugin ls
 }
 
-# ---------------------------------------------------------------- pulumi-analyzer-policy-nodejs
-# With no pulumi-language-nodejs plugin (its module is refused by the proxy, README "Known gaps"),
-# `pulumi preview --policy-pack DIR` of a nodejs pack runs the analyzer plugin
-# `pulumi-analyzer-policy-nodejs <engine> .` in DIR (sdk/v3 go/common/resource/plugin
-# NewPolicyAnalyzer, "the old behavior"). Pulumi's own shim for it resolves
-# @pulumi/pulumi/cmd/run-policy-pack from DIR and runs it with node: install that file unchanged.
-build_policy_analyzer() {
-  local dir src
-  dir=$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@$PULUMI_ANALYZER_SDK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  src=$dir/nodejs/dist/pulumi-analyzer-policy
-  [[ -f $src ]] || { echo "no nodejs/dist/pulumi-analyzer-policy in sdk/v3@$PULUMI_ANALYZER_SDK_VERSION"; return 1; }
-  cat "$src"
-  grep -q "@pulumi/pulumi/cmd/run-policy-pack" "$src"
-  install -m 0755 "$src" "$BIN/pulumi-analyzer-policy-nodejs"
+# ---------------------------------------------------------------- pulumi-language-nodejs
+# The upstream source at the CLI's tag (five files, unchanged) with a go.mod that requires the
+# published sdk/v3 and pkg/v3 (LANGHOST_SRC/README.md). Installed next to `pulumi`, where the CLI
+# looks for its language hosts first.
+langhost_hash() {
+  (cd "$LANGHOST_SRC" && sha256sum go.mod go.sum ./*.go) | sha256sum | cut -c1-12
+}
+build_language_nodejs() {
+  local w=$CACHE/src/language-nodejs
+  rm -rf "$w"
+  mkdir -p "$CACHE/src"
+  cp -r "$LANGHOST_SRC" "$w"
+  chmod -R u+w "$w"
+  cd "$w"
+  grep -qE "^\s*github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION\$" go.mod ||
+    { echo "$LANGHOST_SRC/go.mod does not require github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION"; return 1; }
+  go build -p "$JOBS" -trimpath -gcflags=all=-dwarf=false \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+    -o "$BIN/pulumi-language-nodejs" .
+  [[ $("$BIN/pulumi-language-nodejs" -version) == "v$PULUMI_VERSION" ]]
 }
 
 check_pulumi_kubernetes_npm() {
@@ -302,7 +315,9 @@ main() {
       all)
         timed tools build_tools
         timed pulumi-kubernetes build_pulumi_kubernetes
-        timed policy-analyzer build_policy_analyzer
+        [[ -f $LANGHOST_SRC/main.go ]] ||
+          die "no pulumi-language-nodejs source at $LANGHOST_SRC (E2E_LANGHOST_SRC): CI builds it from ../shared/third_party"
+        timed "language-nodejs-$(langhost_hash)" build_language_nodejs
         ;;
       env) ;;
       *) die "unknown target: $t" ;;

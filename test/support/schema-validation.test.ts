@@ -42,6 +42,53 @@ describe('schemaErrors', () => {
     );
   });
 
+  const httpRoute = (
+    path: Record<string, unknown>,
+    backend: Record<string, unknown> = { name: 'svc', port: 8080 },
+    extra: Record<string, unknown> = {},
+  ): KubeObject => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'r', namespace: 'ns' },
+    spec: {
+      parentRefs: [{ name: 'gw', namespace: 'gateway-system', sectionName: 'https' }],
+      hostnames: ['users.example.com', '*.example.com'],
+      rules: [{ matches: [{ path }], backendRefs: [backend] }],
+      ...extra,
+    },
+  });
+
+  it('accepts an HTTPRoute as the upstream v1 CRD does', () => {
+    expect(schemaErrors(httpRoute({ type: 'PathPrefix', value: '/v1' }))).toEqual([]);
+    expect(schemaErrors(httpRoute({ type: 'RegularExpression', value: 'v[0-9]+' }))).toEqual([]);
+  });
+
+  it.each([
+    ['a relative prefix', httpRoute({ type: 'PathPrefix', value: 'v1' }), 'must match pattern'],
+    ['a // in the prefix', httpRoute({ type: 'PathPrefix', value: '/v1//x' }), 'must NOT be valid'],
+    ['a trailing /..', httpRoute({ type: 'Exact', value: '/v1/..' }), 'must NOT be valid'],
+    ['an unknown match type', httpRoute({ type: 'Prefix', value: '/v1' }), 'allowed values'],
+    [
+      'a Service backend without a port',
+      httpRoute({ type: 'PathPrefix', value: '/v1' }, { name: 'svc' }),
+      "must have required property 'port'",
+    ],
+    [
+      'a hostname with a port',
+      httpRoute({ type: 'PathPrefix', value: '/v1' }, undefined, {
+        hostnames: ['users.example.com:443'],
+      }),
+      '/spec/hostnames/0 must match pattern',
+    ],
+    [
+      'a field the CRD does not have',
+      httpRoute({ type: 'PathPrefix', value: '/v1' }, undefined, { gateway: 'gw' }),
+      'must NOT have additional properties',
+    ],
+  ])('rejects an HTTPRoute with %s', (_label, object, expected) => {
+    expect(schemaErrors(object).join('\n')).toContain(expected);
+  });
+
   it.each([
     ['a wrong type', deployment({ name: 'c', image: 1 }), 'image must be string'],
     [

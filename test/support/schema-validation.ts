@@ -12,6 +12,9 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { KubeObject } from '../../charts/synth/render';
 import externalSecretSchema from './external-secret.schema.json';
+import httpRouteSchema from './httproute.schema.json';
+import podMonitorSchema from './podmonitor.schema.json';
+import prometheusRuleSchema from './prometheusrule.schema.json';
 
 interface Validatable {
   validate(): void;
@@ -36,6 +39,9 @@ const ajv = new Ajv({ allErrors: true, strict: true });
 /** CRD-backed kinds: strict JSON schemas of the fields this project writes. */
 const CUSTOM: Record<string, ReturnType<typeof ajv.compile>> = {
   'external-secrets.io/v1/ExternalSecret': ajv.compile(externalSecretSchema),
+  'gateway.networking.k8s.io/v1/HTTPRoute': ajv.compile(httpRouteSchema),
+  'monitoring.coreos.com/v1/PodMonitor': ajv.compile(podMonitorSchema),
+  'monitoring.coreos.com/v1/PrometheusRule': ajv.compile(prometheusRuleSchema),
 };
 
 /** Schema errors of one object, or an empty list. An unknown kind is an error too. */

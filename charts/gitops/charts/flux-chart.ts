@@ -7,6 +7,38 @@ import { FluxKustomization } from '../constructs/flux-kustomization';
 import { deliveryLabels } from '../labels';
 import { ENV_PLACEHOLDER, environmentPath, type GitOpsSettings } from '../schema';
 
+/** Name of the GitRepository every environment's Kustomization reads. */
+export const FLUX_SOURCE_NAME = APP_NAME;
+
+/** Props of {@link FluxSourceChart}. */
+export interface FluxSourceChartProps {
+  readonly settings: GitOpsSettings;
+}
+
+/**
+ * The GitRepository of the GitOps repository, defined once for every environment: a cluster
+ * that syncs several environments from one folder applies it once (kustomize refuses the same
+ * object twice).
+ */
+export class FluxSourceChart extends Chart {
+  constructor(scope: Construct, id: string, props: FluxSourceChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const s = props.settings;
+    // The fixed part of envPath before "{env}" (e.g. apps/user-service) is all Flux needs to fetch.
+    const prefix = s.envPath.split(ENV_PLACEHOLDER)[0]?.replace(/\/$/, '') ?? '';
+    new FluxGitRepository(this, 'Source', {
+      name: FLUX_SOURCE_NAME,
+      namespace: s.flux.namespace,
+      labels: deliveryLabels(),
+      url: s.repoURL,
+      branch: s.branch,
+      interval: s.flux.sourceInterval,
+      ...(s.flux.secretRef === null ? {} : { secretRef: s.flux.secretRef }),
+      ...(prefix === '' ? {} : { onlyFolder: prefix }),
+    });
+  }
+}
+
 /** Props of {@link FluxChart}. */
 export interface FluxChartProps {
   /** The environment whose cluster applies this chart. */
@@ -15,31 +47,18 @@ export interface FluxChartProps {
 }
 
 /**
- * What Flux needs on the cluster of one environment: the GitRepository (the same in every
- * environment) and a Kustomization that applies the environment's folder.
+ * What Flux needs on the cluster of one environment besides the source: a Kustomization that
+ * applies the environment's folder from the GitRepository of {@link FluxSourceChart}.
  */
 export class FluxChart extends Chart {
   constructor(scope: Construct, id: string, props: FluxChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
     const { settings: s, environment: env } = props;
-    const labels = deliveryLabels();
-    // The fixed part of envPath before "{env}" (e.g. apps/user-service) is all Flux needs to fetch.
-    const prefix = s.envPath.split(ENV_PLACEHOLDER)[0]?.replace(/\/$/, '') ?? '';
-    const source = new FluxGitRepository(this, 'Source', {
-      name: APP_NAME,
-      namespace: s.flux.namespace,
-      labels,
-      url: s.repoURL,
-      branch: s.branch,
-      interval: s.flux.sourceInterval,
-      ...(s.flux.secretRef === null ? {} : { secretRef: s.flux.secretRef }),
-      ...(prefix === '' ? {} : { onlyFolder: prefix }),
-    });
     new FluxKustomization(this, 'Kustomization', {
       name: `${APP_NAME}-${env.name}`,
       namespace: s.flux.namespace,
-      labels,
-      sourceName: source.name,
+      labels: deliveryLabels(),
+      sourceName: FLUX_SOURCE_NAME,
       path: environmentPath(s, env.name),
       interval: s.flux.interval,
       retryInterval: s.flux.retryInterval,

@@ -54,7 +54,7 @@ describe('npm run gitops:publish', () => {
     expect(existsSync(join(target, 'apps/user-service/prod/deployment-user-service.yaml'))).toBe(
       true,
     );
-    expect(existsSync(join(target, 'bootstrap/user-service/argocd.yaml'))).toBe(true);
+    expect(existsSync(join(target, 'bootstrap/user-service/argocd/argocd.yaml'))).toBe(true);
     expect(uncommittedChanges(target)).toEqual([]);
 
     const second = publish({ repo: target, sourceDir: source });

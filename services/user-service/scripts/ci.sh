@@ -14,7 +14,7 @@ done
 cd "${SERVICE_DIR}"
 export TOOLS_BIN="${TOOLS_BIN:-${HOME}/.cache/user-service/bin}"
 export PATH="${TOOLS_BIN}:${PATH}"
-FUZZTIME="${FUZZTIME:-10s}"
+FUZZTIME="${FUZZTIME:-30000x}"
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -76,6 +76,10 @@ start_pg() {
   as_pg "${PG_BIN}/initdb" -D "${dir}/data" -U postgres -A trust -E UTF8 --no-locale >"${WORK}/initdb-${name}.log" 2>&1 \
     || { cat "${WORK}/initdb-${name}.log" >&2; return 1; }
   PG_DIRS+=("${dir}/data")
+  # The postgres superuser connects without a password (what the tests' DSNs use);
+  # every other role needs its password over TCP, so password tests (rotation) can fail.
+  printf '%s\n' 'local all all trust' 'host all postgres 127.0.0.1/32 trust' 'host all all 127.0.0.1/32 scram-sha-256' \
+    > "${dir}/data/pg_hba.conf"
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
     local opts="-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"

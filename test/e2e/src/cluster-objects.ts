@@ -8,15 +8,36 @@ import { REPOSITORY_ROOT } from '../../../infra/config/stack-config';
 import { kubectl, waitFor } from './exec';
 
 export const CRD_FILE = resolve(REPOSITORY_ROOT, 'test', 'e2e', 'crds', 'external-secrets.yaml');
+/** The Gateway API HTTPRoute CRD stand-in (staging and prod publish the REST API). */
+export const HTTPROUTE_CRD_FILE = resolve(
+  REPOSITORY_ROOT,
+  'test',
+  'e2e',
+  'crds',
+  'gateway-api-httproute.yaml',
+);
+/** The prometheus-operator PodMonitor and PrometheusRule CRD stand-ins (monitoring on). */
+export const MONITORING_CRD_FILE = resolve(
+  REPOSITORY_ROOT,
+  'test',
+  'e2e',
+  'crds',
+  'prometheus-operator.yaml',
+);
 /** Label on every PersistentVolume created here, so they can be removed together. */
 const PV_LABEL = 'e2e.user-platform.example.com/pv';
 
 export async function installCrds(): Promise<void> {
-  await kubectl(['apply', '--server-side', '--validate=strict', '-f', CRD_FILE]);
+  for (const file of [CRD_FILE, HTTPROUTE_CRD_FILE, MONITORING_CRD_FILE]) {
+    await kubectl(['apply', '--server-side', '--validate=strict', '-f', file]);
+  }
   await kubectl([
     'wait',
     '--for=condition=Established',
     'crd/externalsecrets.external-secrets.io',
+    'crd/httproutes.gateway.networking.k8s.io',
+    'crd/podmonitors.monitoring.coreos.com',
+    'crd/prometheusrules.monitoring.coreos.com',
     '--timeout=60s',
   ]);
 }

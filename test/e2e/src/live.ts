@@ -21,6 +21,7 @@ const KINDS = [
   'rolebindings.rbac.authorization.k8s.io',
   'secrets',
   'externalsecrets.external-secrets.io',
+  'httproutes.gateway.networking.k8s.io',
 ];
 
 /** Objects the cluster creates in every namespace by itself. */
@@ -96,4 +97,17 @@ export function differences(
     if (out.length >= limit) break;
   }
   return out.slice(0, limit);
+}
+
+/** The differences between two captures of a namespace: objects only in one, and changed fields. */
+export function namespaceChanges(
+  before: ReadonlyMap<string, LiveObject>,
+  after: ReadonlyMap<string, LiveObject>,
+): string[] {
+  return [...new Set([...before.keys(), ...after.keys()])].flatMap((key) => {
+    const [b, a] = [before.get(key), after.get(key)];
+    if (b === undefined || a === undefined)
+      return [`${key}: only ${b === undefined ? 'after' : 'before'}`];
+    return differences(b, a, key);
+  });
 }

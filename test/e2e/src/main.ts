@@ -1,34 +1,101 @@
 /**
  * The end-to-end suite, run by test/e2e/run.sh inside test/e2e/with-cluster.sh (KUBECONFIG set):
- * GitOps path (kubectl apply of dist/<env>), Pulumi path (Automation API, inline program calling
- * the infra deploy function), parity of the two, rolling update, policies, destroy.
+ * GitOps path (kubectl apply of dist/<env>), Pulumi path (README.md's command lines through the
+ * real pulumi CLI and Node.js language host on a copy of the project), parity of the two,
+ * a second no-op up, a rolling update, refused settings, destroy.
  * Ends with `e2e: N passed, N failed`; exit status 1 when anything failed.
  */
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Stack } from '@pulumi/pulumi/automation';
 import { loadEnvironments } from '../../../charts/config/load';
 import { imageReference } from '../../../charts/constructs/user-service';
 import { NAMES } from '../../../charts/model/contract';
 import { renderEnvironment } from '../../../charts/synth/render';
+import { REPOSITORY_ROOT } from '../../../infra/config/stack-config';
+import {
+  changesOf,
+  COMMANDS,
+  copyProject,
+  readmeBlock,
+  readText,
+  Shell,
+  tail,
+  writePassphrase,
+} from './cli';
 import { createVolumesFor, deleteNamespaces, deleteVolumes, installCrds } from './cluster-objects';
-import { kubectlJson } from './exec';
+import { kubectlJson, run } from './exec';
 import { applyEnvironment, unboundClaims, waitForRollouts, workloadsOf } from './gitops';
 import { check, log, Suite } from './harness';
-import { captureNamespace, differences, type Json, type LiveObject } from './live';
-import { parityIssues } from './parity';
 import {
-  imageRef,
-  openStack,
-  POLICY_PACK_DIR,
-  POLICY_PACK_NAME,
-  previewCollector,
-  PROJECT,
-  stackConfig,
-} from './pulumi-stack';
+  captureNamespace,
+  differences,
+  namespaceChanges,
+  type Json,
+  type LiveObject,
+} from './live';
+import { parityIssues } from './parity';
 import { watchDeployment } from './rollout-watch';
-import { assertReadyNow, firstImage, leftIn, type Workload } from './workloads';
+import { assertReadyNow, firstImage, imageRef, leftIn, type Workload } from './workloads';
+
+/** policies/PulumiPolicy.yaml's pack name (policies/package.json `name`). */
+const POLICY_PACK_NAME = 'user-platform-policies';
+/** The README's update command. */
+const UP = 'pulumi up --yes --policy-pack policies';
+/** Variables of the README blocks that the suite sets itself (the rest are secrets). */
+const SUITE_VARIABLES = new Set(['STACK', 'KUBE_CONTEXT', 'IMAGE', 'PWD', 'HOME']);
+
+/**
+ * The secrets the README's deploy block sets, `secrets.<name>` → a value: each line
+ * `printf %s "$VAR" | pulumi config set --secret secrets.<name>`.
+ */
+function secretSettings(readme: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of readmeBlock(readme, 'deploy')) {
+    const match = /"\$([A-Z_]+)" \| pulumi config set --secret (\S+)/.exec(line);
+    if (match?.[1] !== undefined && match[2] !== undefined) out[match[2]] = `e2e-${match[1]}-value`;
+  }
+  return out;
+}
+
+/** A value for every variable of the README blocks that the suite does not set per command. */
+function secretVariables(readme: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['deploy', 'update', 'destroy']) {
+    for (const line of readmeBlock(readme, name)) {
+      for (const [, variable = ''] of line.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g)) {
+        if (!SUITE_VARIABLES.has(variable)) out[variable] = `e2e-${variable}-value`;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The environment of the CLI: a PULUMI_HOME of this run (its plugins folder linked to the
+ * tool cache's, where tools.sh installed the kubernetes provider), no PULUMI_BACKEND_URL (the
+ * README's `pulumi login` chooses the backend), a passphrase file, the README's variables.
+ */
+function pulumiEnv(runDir: string, kubeconfig: string, readme: string): NodeJS.ProcessEnv {
+  const cacheHome = process.env.PULUMI_HOME;
+  if (cacheHome === undefined)
+    throw new Error('PULUMI_HOME not set: run under test/e2e/with-cluster.sh');
+  const home = join(runDir, 'pulumi-home');
+  mkdirSync(home, { recursive: true });
+  symlinkSync(join(cacheHome, 'plugins'), join(home, 'plugins'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...secretVariables(readme),
+    KUBECONFIG: kubeconfig,
+    PULUMI_HOME: home,
+    PULUMI_CONFIG_PASSPHRASE_FILE: writePassphrase(join(runDir, 'passphrase'), 'e2e passphrase'),
+    PULUMI_SKIP_UPDATE_CHECK: 'true',
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+  };
+  delete env.PULUMI_BACKEND_URL;
+  delete env.PULUMI_CONFIG_PASSPHRASE;
+  return env;
+}
 
 /** The environments deployed by both paths (prod: GitOps path only, to keep the run short). */
 const PULUMI_ENVIRONMENTS = ['dev', 'staging'];
@@ -96,61 +163,57 @@ async function main(): Promise<void> {
   );
 
   // ------------------------------------------------------------------ Pulumi path
-  const stateDir = mkdtempSync(join(tmpdir(), 'e2e-pulumi-'));
-  log(`pulumi: state and logs in ${stateDir}`);
-  const output = (file: string) => (text: string) => {
-    appendFileSync(join(stateDir, file), text);
-  };
-  const stacks = new Map<string, Stack>();
+  // The README's command lines, through the real CLI and language host, on a copy of the
+  // project directory (./cli.ts), with a per-run PULUMI_HOME (plugins linked from the tool
+  // cache) and the file backend the README's `pulumi login` names inside that copy.
+  const runDir = mkdtempSync(join(tmpdir(), 'e2e-pulumi-'));
+  log(`pulumi: project copy, state and logs in ${runDir}`);
+  const project = copyProject(REPOSITORY_ROOT, join(runDir, 'project'));
+  const readme = readText(join(project, 'README.md'));
+  const shell = new Shell(
+    project,
+    pulumiEnv(runDir, kubeconfig, readme),
+    join(runDir, 'commands.log'),
+  );
+  const deployed = new Set<string>();
+  const devContext = (await run('kubectl', ['config', 'current-context'])).stdout.trim();
+  check(devContext.length > 0, 'the harness kubeconfig has no current context');
+
   for (const env of environments.filter((e) => PULUMI_ENVIRONMENTS.includes(e.name))) {
     const objects = renderEnvironment(env);
     const image = firstImage(env);
-    const previewed = await suite.test(
-      `pulumi ${env.name}: preview --policy-pack policies (the real pack, run by the CLI): no mandatory violation`,
-      async () => {
-        const stack = await openStack(env.name, stateDir);
-        await stack.setAllConfig(stackConfig(env.name, kubeconfig, image));
-        stacks.set(env.name, stack);
-        const record = previewCollector();
-        await stack.preview({
-          policyPacks: [POLICY_PACK_DIR],
-          onEvent: record.onEvent,
-          onOutput: output(`${env.name}-preview.log`),
-        });
-        check(
-          record.resources.length === objects.length,
-          `preview has ${record.resources.length} Kubernetes resources, the charts ${objects.length}`,
-        );
-        check(
-          record.policyPacks.has(POLICY_PACK_NAME),
-          `the summary lists no ${POLICY_PACK_NAME} pack (packs: ${[...record.policyPacks.keys()].join(', ')})`,
-        );
-        for (const v of record.violations)
-          log(`    ${v.enforcementLevel} ${v.policyName}: ${v.message}`);
-        const mandatory = record.violations.filter((v) => v.enforcementLevel === 'mandatory');
-        check(
-          mandatory.length === 0,
-          mandatory.map((v) => `${v.policyName}: ${v.message}`).join('\n'),
-        );
-      },
-    );
-    const stack = stacks.get(env.name);
-    const upName = `pulumi ${env.name}: up creates every object, waits until Ready, right outputs`;
-    if (!previewed || stack === undefined) {
-      suite.skip(upName, 'preview failed');
-      continue;
-    }
-    await suite.test(upName, async () => {
+    const vars = { STACK: env.name, KUBE_CONTEXT: devContext, IMAGE: image };
+    const upName = `pulumi ${env.name}: README "deploy" lines (stack select --create, config set, preview --policy-pack, up --yes --policy-pack): every object Ready, right outputs`;
+    const up = await suite.test(upName, async () => {
       await createVolumesFor(objects);
-      const up = await stack.up({ onOutput: output(`${env.name}-up.log`) });
-      check(up.summary.result === 'succeeded', `up: ${up.summary.result}`);
+      const runs = await shell.block(readme, 'deploy', vars);
+      const select = runs.find((r) => r.command.startsWith('pulumi stack select --create'));
+      check(select !== undefined, 'the deploy block has no `pulumi stack select --create`');
+      const stackFile = readText(join(project, `Pulumi.${env.name}.yaml`));
+      check(
+        stackFile.includes('encryptionsalt:') && stackFile.includes('secure:'),
+        `Pulumi.${env.name}.yaml after the README steps has no encryptionsalt/secure values`,
+      );
+      const preview = runs.find((r) => r.command.startsWith('pulumi preview'));
+      check(preview !== undefined, 'the deploy block has no `pulumi preview`');
+      check(
+        preview.output.includes(`${POLICY_PACK_NAME}@v`),
+        `the preview lists no ${POLICY_PACK_NAME} pack:\n${tail(preview.output, 30)}`,
+      );
+      const planned = changesOf(preview.output);
       // + the Stack, the Environment component and its kubernetes provider
-      const created = up.summary.resourceChanges?.create ?? 0;
+      check(
+        planned.create === objects.length + 3,
+        `preview plans ${planned.create} creates, want ${objects.length + 3}`,
+      );
+      const first = runs.find((r) => r.command.startsWith('pulumi up'));
+      check(first !== undefined, 'the deploy block has no `pulumi up`');
+      const created = changesOf(first.output).create;
       check(created === objects.length + 3, `created ${created}, want ${objects.length + 3}`);
       await assertReadyNow(env.namespace);
-      const outputs = Object.fromEntries(
-        Object.entries(up.outputs).map(([k, v]) => [k, v.value as Json]),
-      );
+      const outputs = JSON.parse(
+        (await shell.ok('pulumi stack output --json --show-secrets')).output,
+      ) as Record<string, Json>;
       const host = `${NAMES.service}.${env.namespace}.svc.cluster.local`;
       const want = {
         environment: env.name,
@@ -164,96 +227,40 @@ async function main(): Promise<void> {
       check(wrong.length === 0, wrong.join('\n'));
       pulumiLive.set(env.name, await captureNamespace(env.namespace));
     });
-  }
-
-  // Control: dev's settings in a stack named prod (the pack judges by the stack name). The real
-  // pack must stop the preview: dev's HPA keeps minReplicas 1, which prod forbids.
-  await suite.test(
-    'pulumi prod stack with environment=dev: preview --policy-pack policies is refused (hpa-replica-range)',
-    async () => {
-      const stack = await openStack('prod', stateDir);
-      try {
-        const dev = environments.find((e) => e.name === 'dev');
-        check(dev !== undefined, 'no dev environment');
-        await stack.setAllConfig(stackConfig('dev', kubeconfig, firstImage(dev)));
-        const record = previewCollector();
-        const outcome = await stack
-          .preview({
-            policyPacks: [POLICY_PACK_DIR],
-            onEvent: record.onEvent,
-            onOutput: output('prod-as-dev-preview.log'),
-          })
-          .then(
-            () => 'succeeded',
-            (error: unknown) => String(error),
-          );
+    if (!up) continue;
+    deployed.add(env.name);
+    await suite.test(
+      `pulumi ${env.name}: up --yes --policy-pack policies again: exit 0, 0 changes (the pack passes the live stack)`,
+      async () => {
+        const again = await shell.ok(UP, vars);
+        const changes = changesOf(again.output);
         check(
-          outcome !== 'succeeded',
-          'the preview succeeded: the pack let dev settings into prod',
+          changes.create + changes.update + changes.delete + changes.replace === 0,
+          `the second up changed something: ${JSON.stringify(changes)}`,
         );
-        const hpa = record.violations.filter(
-          (v) => v.policyName === 'hpa-replica-range' && v.enforcementLevel === 'mandatory',
-        );
-        log(`    refused: ${record.violations.map((v) => v.policyName).join(', ')}`);
-        check(
-          hpa.some((v) => v.message.includes('minReplicas 1 in prod')),
-          `no mandatory hpa-replica-range "minReplicas 1 in prod" violation; got: ${record.violations
-            .map((v) => `${v.policyName}: ${v.message}`)
-            .join('\n')}`,
-        );
-        check(
-          outcome.includes('preview failed') || outcome.includes('violat'),
-          `the preview failed for another reason: ${outcome.slice(0, 600)}`,
-        );
-      } finally {
-        await stack.workspace.removeStack('prod');
-      }
-    },
-  );
-
-  // ------------------------------------------------------------------ parity
-  for (const env of environments.filter((e) => PULUMI_ENVIRONMENTS.includes(e.name))) {
-    const name = `parity ${env.name}: live objects of both paths equal but for the documented swaps`;
-    const g = gitopsLive.get(env.name);
-    const p = pulumiLive.get(env.name);
-    if (g === undefined || p === undefined) {
-      suite.skip(name, 'a path did not deploy');
-      continue;
-    }
-    await suite.test(name, () => {
-      const swap = { chartImage: imageReference(env.image), deployedImage: firstImage(env) };
-      const issues = parityIssues(g, p, swap);
-      log(`    compared ${g.size} GitOps objects with ${p.size} Pulumi objects`);
-      check(issues.length === 0, issues.join('\n'));
-      // Control: one changed field in one Pulumi object must show.
-      const tampered = new Map(p);
-      const key = `Deployment/${NAMES.deployment}`;
-      const deployment = p.get(key);
-      check(deployment !== undefined, `no ${key} in the Pulumi path`);
-      tampered.set(key, { ...deployment, spec: { ...(deployment.spec as object), paused: true } });
-      check(parityIssues(g, tampered, swap).length > 0, 'parity missed a changed spec field');
-      return Promise.resolve();
-    });
+        check(again.output.includes(`${POLICY_PACK_NAME}@v`), 'the second up ran no pack');
+      },
+    );
   }
 
   // ------------------------------------------------------------------ rolling update
   const dev = environments.find((e) => e.name === 'dev');
-  const devStack = stacks.get('dev');
   const rollName =
-    'pulumi dev: up with a new digest rolls the Deployment (new ReplicaSet, old at 0, never 0 Ready)';
-  if (dev === undefined || devStack === undefined || !pulumiLive.has('dev')) {
+    'pulumi dev: README "update" lines with a new digest roll the Deployment (new ReplicaSet, old at 0, never 0 Ready)';
+  if (dev === undefined || !deployed.has('dev')) {
     suite.skip(rollName, 'dev stack not up');
   } else {
     await suite.test(rollName, async () => {
+      await shell.ok(`pulumi stack select ${dev.name}`);
       const next = imageRef('2');
-      await devStack.setConfig(`${PROJECT}:image.prebuilt`, { value: next });
       const watch = watchDeployment(dev.namespace, NAMES.deployment);
-      const up = await devStack.up({ onOutput: output('dev-up-2.log') });
+      const runs = await shell.block(readme, 'update', { STACK: dev.name, IMAGE: next });
       const samples = await watch.stop();
-      check(up.summary.result === 'succeeded', `up: ${up.summary.result}`);
-      const changes = up.summary.resourceChanges ?? {};
+      const up = runs.find((r) => r.command.startsWith('pulumi up'));
+      check(up !== undefined, 'the update block has no `pulumi up`');
+      const changes = changesOf(up.output);
       check(
-        changes.update === 1,
+        changes.update === 1 && changes.create + changes.delete + changes.replace === 0,
         `resource changes ${JSON.stringify(changes)}, want 1 update (the Deployment)`,
       );
       const rs = (await kubectlJson(['get', 'replicasets', '-n', dev.namespace])) as {
@@ -290,18 +297,172 @@ async function main(): Promise<void> {
     });
   }
 
+  // ------------------------------------------------------------------ refused settings
+  const staging = environments.find((e) => e.name === 'staging');
+  const refuseStaging =
+    'pulumi staging: up --yes --policy-pack policies with environment=dev is refused (hpa-replica-range), nothing changes';
+  if (staging === undefined || !deployed.has('staging')) {
+    suite.skip(refuseStaging, 'staging stack not up');
+  } else {
+    await suite.test(refuseStaging, async () => {
+      await shell.ok('pulumi stack select staging');
+      const before = await captureNamespace(staging.namespace);
+      await shell.ok('pulumi config set environment dev');
+      try {
+        const refused = await shell.run(UP);
+        check(refused.code !== 0, 'the up succeeded: the pack let dev settings into staging');
+        check(
+          /hpa-replica-range[\s\S]*minReplicas 1 in staging/.test(refused.output) &&
+            refused.output.includes('mandatory'),
+          `no mandatory hpa-replica-range "minReplicas 1 in staging" violation:\n${tail(refused.output, 40)}`,
+        );
+      } finally {
+        await shell.ok('pulumi config set environment staging');
+      }
+      const after = await captureNamespace(staging.namespace);
+      const changed = namespaceChanges(before, after);
+      check(
+        changed.length === 0,
+        `the refused up changed the live objects:\n${changed.join('\n')}`,
+      );
+    });
+  }
+  const staticReplicas =
+    'pulumi dev: a program that declares spec.replicas on the HPA-managed Deployment: up --yes --policy-pack policies is refused (hpa-no-static-replicas), nothing changes';
+  if (!deployed.has('dev') || dev === undefined) {
+    suite.skip(staticReplicas, 'dev stack not up');
+  } else {
+    await suite.test(staticReplicas, async () => {
+      // The live Deployment has spec.replicas (defaulted by the API server, then set by the HPA
+      // controller) and passed the pack twice above. Here the program itself declares it: a
+      // stack transform in the project copy, imported before the program, adds replicas: 2.
+      await shell.ok(`pulumi stack select ${dev.name}`);
+      const entry = join(project, 'infra', 'index.ts');
+      const original = readFileSync(entry, 'utf8');
+      writeFileSync(
+        join(project, 'infra', 'e2e-static-replicas.ts'),
+        [
+          "import * as pulumi from '@pulumi/pulumi';",
+          'pulumi.runtime.registerResourceTransform((args) =>',
+          "  args.type === 'kubernetes:apps/v1:Deployment'",
+          '    ? {',
+          '        props: { ...args.props, spec: { ...args.props.spec, replicas: 2 } },',
+          '        opts: args.opts,',
+          '      }',
+          '    : undefined,',
+          ');',
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(entry, `import './e2e-static-replicas';\n${original}`);
+      const before = await captureNamespace(dev.namespace);
+      try {
+        const refused = await shell.run(UP);
+        check(
+          refused.code !== 0,
+          'the up succeeded: the pack let a declared spec.replicas through',
+        );
+        check(
+          /hpa-no-static-replicas[\s\S]*spec\.replicas is 2/.test(refused.output) &&
+            refused.output.includes('mandatory'),
+          `no mandatory hpa-no-static-replicas "spec.replicas is 2" violation:\n${tail(refused.output, 40)}`,
+        );
+      } finally {
+        writeFileSync(entry, original);
+        rmSync(join(project, 'infra', 'e2e-static-replicas.ts'), { force: true });
+      }
+      const after = await captureNamespace(dev.namespace);
+      const changed = namespaceChanges(before, after);
+      check(
+        changed.length === 0,
+        `the refused up changed the live objects:\n${changed.join('\n')}`,
+      );
+      // Control: without the transform the same stack passes again.
+      const again = await shell.run(UP);
+      check(again.code === 0, `the up without the transform failed:\n${tail(again.output, 30)}`);
+    });
+  }
+  const refuseDev =
+    'pulumi dev: preview and up with a kubeconfig context that does not exist fail, naming the stack and the context';
+  if (!deployed.has('dev')) {
+    suite.skip(refuseDev, 'dev stack not up');
+  } else {
+    await suite.test(refuseDev, async () => {
+      await shell.ok('pulumi stack select dev');
+      await shell.ok('pulumi config set kubernetes.context no-such-context');
+      try {
+        for (const command of ['pulumi preview --policy-pack policies', UP]) {
+          const refused = await shell.run(command);
+          check(refused.code !== 0, `\`${command}\` succeeded against a missing context`);
+          check(
+            refused.output.includes('stack dev: invalid configuration') &&
+              refused.output.includes('kubernetes.context: no context "no-such-context"'),
+            `\`${command}\` did not name the stack and the context:\n${tail(refused.output, 30)}`,
+          );
+        }
+      } finally {
+        await shell.ok(`pulumi config set kubernetes.context ${devContext}`);
+      }
+    });
+  }
+  await suite.test(
+    'pulumi prod stack with environment=dev: preview --policy-pack policies is refused (hpa-replica-range)',
+    async () => {
+      await shell.ok('pulumi stack select --create prod');
+      await shell.ok('pulumi config set environment dev');
+      await shell.ok(`pulumi config set kubernetes.context ${devContext}`);
+      await shell.ok(`pulumi config set image.prebuilt ${imageRef('1')}`);
+      for (const [key, value] of Object.entries(secretSettings(readme))) {
+        await shell.ok(`printf %s "$V" | pulumi config set --secret ${key}`, { V: value });
+      }
+      const refused = await shell.run('pulumi preview --policy-pack policies');
+      check(refused.code !== 0, 'the preview succeeded: the pack let dev settings into prod');
+      check(
+        /hpa-replica-range[\s\S]*minReplicas 1 in prod/.test(refused.output),
+        `no hpa-replica-range "minReplicas 1 in prod" violation:\n${tail(refused.output, 40)}`,
+      );
+      await shell.ok('pulumi stack rm --yes --force prod');
+    },
+  );
+
+  // ------------------------------------------------------------------ parity
+  for (const env of environments.filter((e) => PULUMI_ENVIRONMENTS.includes(e.name))) {
+    const name = `parity ${env.name}: live objects of both paths equal but for the documented swaps`;
+    const g = gitopsLive.get(env.name);
+    const p = pulumiLive.get(env.name);
+    if (g === undefined || p === undefined) {
+      suite.skip(name, 'a path did not deploy');
+      continue;
+    }
+    await suite.test(name, () => {
+      const swap = { chartImage: imageReference(env.image), deployedImage: firstImage(env) };
+      const issues = parityIssues(g, p, swap);
+      log(`    compared ${g.size} GitOps objects with ${p.size} Pulumi objects`);
+      check(issues.length === 0, issues.join('\n'));
+      // Control: one changed field in one Pulumi object must show.
+      const tampered = new Map(p);
+      const key = `Deployment/${NAMES.deployment}`;
+      const deployment = p.get(key);
+      check(deployment !== undefined, `no ${key} in the Pulumi path`);
+      tampered.set(key, { ...deployment, spec: { ...(deployment.spec as object), paused: true } });
+      check(parityIssues(g, tampered, swap).length > 0, 'parity missed a changed spec field');
+      return Promise.resolve();
+    });
+  }
+
   // ------------------------------------------------------------------ destroy
-  for (const [name, stack] of stacks) {
+  for (const name of deployed) {
     const env = environments.find((e) => e.name === name);
     if (env === undefined) continue;
     await suite.test(
-      `pulumi ${name}: destroy leaves nothing (namespace gone, or terminating and empty)`,
+      `pulumi ${name}: README "destroy" lines leave nothing (namespace gone, or terminating and empty)`,
       async () => {
-        const result = await stack.destroy({ onOutput: output(`${name}-destroy.log`) });
-        check(result.summary.result === 'succeeded', `destroy: ${result.summary.result}`);
+        await shell.ok(`pulumi stack select ${name}`);
+        const runs = await shell.block(readme, 'destroy', { STACK: name });
+        const destroy = runs.find((r) => r.command.startsWith('pulumi destroy'));
+        check(destroy !== undefined, 'the destroy block has no `pulumi destroy`');
         const left = await leftIn(env.namespace);
         check(left.length === 0, `left in ${env.namespace}: ${left.join(', ')}`);
-        await stack.workspace.removeStack(name);
       },
     );
   }
@@ -309,7 +470,10 @@ async function main(): Promise<void> {
     log(`cleanup: ${String(e)}`);
   });
 
-  if (suite.failed === 0) rmSync(stateDir, { recursive: true, force: true });
+  if (suite.failed === 0) rmSync(runDir, { recursive: true, force: true });
+  log('\npulumi commands (exit code, seconds):');
+  for (const c of COMMANDS)
+    log(`  ${String(c.code).padStart(3)} ${c.seconds.toFixed(1).padStart(7)}s  ${c.command}`);
   log('\ntimings (each test):');
   log(suite.summary());
   process.exitCode = suite.failed > 0 ? 1 : 0;

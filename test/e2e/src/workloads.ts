@@ -4,13 +4,19 @@ import { imageReference } from '../../../charts/constructs/user-service';
 import { kubectlJson, run } from './exec';
 import { check } from './harness';
 import { captureNamespace } from './live';
-import { imageRef } from './pulumi-stack';
 
 export interface Workload {
   kind: string;
   metadata: { name: string };
   spec: { replicas?: number; template: { spec: { containers: { image: string }[] } } };
   status?: { readyReplicas?: number; replicas?: number };
+}
+
+export const IMAGE_REPOSITORY = 'registry.example.com/platform/user-service';
+
+/** `registry.example.com/platform/user-service@sha256:<64 hex>` made of one repeated hex digit. */
+export function imageRef(hexDigit: string, repository = IMAGE_REPOSITORY): string {
+  return `${repository}@sha256:${hexDigit.repeat(64)}`;
 }
 
 /** The image a stack deploys first: the chart's own when it is a digest, else a made-up one. */

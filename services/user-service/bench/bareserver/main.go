@@ -1,6 +1,6 @@
 // Command bareserver is the benchmark ceiling: a plain grpc-go server with the
-// same UserService API that answers from memory, with no interceptors, no
-// stats handler, no cache and no database.
+// same UserService API (GetUser, CreateUser, ListUsers) that answers from
+// memory, with no interceptors, no stats handler, no cache and no database.
 package main
 
 import (
@@ -33,6 +33,21 @@ func (s *server) GetUser(_ context.Context, req *userv1.GetUserRequest) (*userv1
 
 func (s *server) CreateUser(_ context.Context, req *userv1.CreateUserRequest) (*userv1.CreateUserResponse, error) {
 	return &userv1.CreateUserResponse{User: &userv1.User{Id: s.user.GetId(), Name: req.GetName(), Email: req.GetEmail(), CreatedAt: time.Now().Unix()}}, nil
+}
+
+// ListUsers streams page_size (default 50) copies of the user, as the service
+// streams one page.
+func (s *server) ListUsers(req *userv1.ListUsersRequest, stream grpc.ServerStreamingServer[userv1.User]) error {
+	n := int(req.GetPageSize())
+	if n <= 0 {
+		n = 50
+	}
+	for range min(n, 1000) {
+		if err := stream.Send(s.user); err != nil {
+			return err //nolint:wrapcheck // the benchmark ceiling: the transport error as is
+		}
+	}
+	return nil
 }
 
 func main() {

@@ -1,6 +1,7 @@
 // Command benchctl helps scripts/bench.sh: "wait" measures the time from a
 // process start (-since, Unix ns) to its readiness health status SERVING;
-// "seed" creates a user and reads it once (warming the cache), printing its id.
+// "seed" creates a user and reads it once (warming the cache), printing its id;
+// "line" prints "QPS p50_ms p99_ms OK errors" of one ghz output; "report" summarises the ghz outputs of a run and writes bench/out/bench.json.
 package main
 
 import (
@@ -20,28 +21,40 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchctl wait|seed -addr host:port [-since unix-ns]")
+		fmt.Fprintln(os.Stderr, "usage: benchctl wait|seed -addr host:port [-since unix-ns] [-users n] | report [flags] | line ghz.json")
 		os.Exit(2)
+	}
+	if os.Args[1] == "report" || os.Args[1] == "line" {
+		run := report
+		if os.Args[1] == "line" {
+			run = line
+		}
+		if err := run(os.Args[2:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "benchctl:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:50051", "gRPC address")
 	since := fs.Int64("since", 0, "process start time, Unix ns (wait)")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up after")
+	users := fs.Int("users", 0, "extra users to create (seed), so that ListUsers pages are full")
 	_ = fs.Parse(os.Args[2:])
-	if err := dispatch(os.Args[1], *addr, *since, *timeout); err != nil {
+	if err := dispatch(os.Args[1], *addr, *since, *timeout, *users); err != nil {
 		fmt.Fprintln(os.Stderr, "benchctl:", err)
 		os.Exit(1)
 	}
 }
 
-func dispatch(cmd, addr string, since int64, timeout time.Duration) error {
+func dispatch(cmd, addr string, since int64, timeout time.Duration, users int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	switch cmd {
 	case "wait":
 		return wait(ctx, addr, time.Unix(0, since))
 	case "seed":
-		return seed(ctx, addr)
+		return seed(ctx, addr, users)
 	default:
 		return fmt.Errorf("unknown command %q", cmd)
 	}
@@ -75,13 +88,18 @@ func wait(ctx context.Context, addr string, since time.Time) error {
 	}
 }
 
-func seed(ctx context.Context, addr string) error {
+func seed(ctx context.Context, addr string, users int) error {
 	conn, err := grpc.NewClient("passthrough:///"+addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return fmt.Errorf("dial: %w", err)
 	}
 	defer func() { _ = conn.Close() }()
 	c := userv1.NewUserServiceClient(conn)
+	for i := range users {
+		if _, err := c.CreateUser(ctx, &userv1.CreateUserRequest{Name: "Bench User", Email: fmt.Sprintf("seed-%d-%d@example.com", time.Now().UnixNano(), i)}); err != nil {
+			return fmt.Errorf("create: %w", err)
+		}
+	}
 	resp, err := c.CreateUser(ctx, &userv1.CreateUserRequest{Name: "Bench User", Email: fmt.Sprintf("bench-%d@example.com", time.Now().UnixNano())})
 	if err != nil {
 		return fmt.Errorf("create: %w", err)

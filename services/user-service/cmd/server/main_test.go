@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,6 +26,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	userv1 "github.com/example/user-platform/services/user-service/api/proto/user/v1"
+	"github.com/example/user-platform/services/user-service/internal/app"
 	"github.com/example/user-platform/services/user-service/internal/testutil"
 )
 
@@ -35,8 +39,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "server")
-	out, err := exec.Command("go", "build", "-tags", "grpcnotrace", "-o", binary, ".").CombinedOutput()
-	if err != nil {
+	if prebuilt := os.Getenv("USER_SERVICE_TEST_BINARY"); prebuilt != "" {
+		// Run the black-box tests against another build (e.g. an older
+		// commit's binary, to see a test fail before its fix).
+		binary = prebuilt
+	} else if out, err := exec.Command("go", "build", "-tags", "grpcnotrace", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		os.Exit(1)
 	}
@@ -58,8 +65,8 @@ func TestBadConfigNamesVariable(t *testing.T) {
 		cmd.Stderr = &stderr
 		err := cmd.Run()
 		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != 2 {
-			t.Fatalf("%s=%s: exit %v, want 2", tt.key, tt.value, err)
+		if !errors.As(err, &exit) || exit.ExitCode() != app.ExitConfig {
+			t.Fatalf("%s=%s: exit %v, want the configuration code", tt.key, tt.value, err)
 		}
 		if !strings.Contains(stderr.String(), tt.key+":") {
 			t.Fatalf("%s=%s: stderr %q does not name the variable", tt.key, tt.value, stderr.String())
@@ -97,7 +104,7 @@ func TestSIGTERMDrainsInFlightCalls(t *testing.T) {
 	cmd := exec.Command(binary)
 	cmd.Env = []string{
 		"DATABASE_URL=" + dsn,
-		fmt.Sprintf("GRPC_PORT=%d", grpcPort), fmt.Sprintf("HTTP_PORT=%d", httpPort),
+		fmt.Sprintf("GRPC_PORT=%d", grpcPort), fmt.Sprintf("HTTP_PORT=%d", httpPort), "METRICS_PORT=0",
 		"SHUTDOWN_DRAIN_SECONDS=2", "LOG_LEVEL=info", "DB_MIN_CONNS=1",
 	}
 	var logs bytes.Buffer
@@ -230,8 +237,10 @@ func TestSIGTERMDrainsInFlightCalls(t *testing.T) {
 	}
 	wg.Wait()
 	close(errs)
+	failed := 0
 	for err := range errs {
 		if err != nil {
+			failed++
 			t.Errorf("in-flight call failed: %v", err)
 		}
 	}
@@ -240,10 +249,144 @@ func TestSIGTERMDrainsInFlightCalls(t *testing.T) {
 		if err != nil {
 			t.Fatalf("exit: %v", err)
 		}
+		t.Logf("SIGTERM with %d calls in flight: %d failed, exit 0 %v after SIGTERM (drain %v)", inFlight, failed, time.Since(sigAt).Round(time.Millisecond), drain)
 	case <-time.After(15 * time.Second):
 		t.Fatal("process did not exit after its calls finished")
 	}
 	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
 		t.Errorf("no clean stop in logs")
+	}
+}
+
+// chunkedReader hides the length of a reader from net/http, so the request
+// goes out with Transfer-Encoding: chunked.
+type chunkedReader struct{ io.Reader }
+
+// vmHWM returns the peak resident set size of a process, from /proc.
+func vmHWM(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				t.Fatalf("VmHWM line %q: %v", line, err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatalf("no VmHWM in /proc/%d/status", pid)
+	return 0
+}
+
+// TestHugeRESTBodyRejectedWithoutBuffering posts 20 MB bodies to /v1/users of
+// the real binary (with a Content-Length, chunked, and with Expect:
+// 100-continue): each is answered 413 with the gateway's JSON error, and the
+// process's peak RSS (VmHWM) stays under 64 MiB. Before the body cap, one such
+// POST took the process to 131 MiB and was answered 429.
+func TestHugeRESTBodyRejectedWithoutBuffering(t *testing.T) {
+	dsn := testutil.NewDatabase(t, "TEST_DATABASE_URL")
+	grpcPort, httpPort := freePort(t), freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+	cmd := exec.Command(binary)
+	cmd.Env = []string{
+		"DATABASE_URL=" + dsn, fmt.Sprintf("GRPC_PORT=%d", grpcPort), fmt.Sprintf("HTTP_PORT=%d", httpPort), "METRICS_PORT=0",
+		"LOG_LEVEL=info", "DB_MIN_CONNS=1", "SHUTDOWN_DRAIN_SECONDS=0",
+	}
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			if err := <-exited; err != nil {
+				t.Logf("killed server: %v", err)
+			}
+		}
+		if t.Failed() {
+			t.Logf("server logs:\n%s", logs.String())
+		}
+	}()
+
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second}}
+	defer client.CloseIdleConnections()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := client.Get(base + "/readyz") //nolint:noctx // bounded by the client timeout
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server never became ready")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// A valid CreateUser body with a 20 MB name: the JSON decoder has to
+	// hold the whole string, so without the cap the body is buffered whole.
+	big := []byte(`{"name":"` + strings.Repeat("x", 20<<20) + `","email":"big@example.com"}`)
+	for _, tt := range []struct {
+		name   string
+		body   func() io.Reader
+		expect bool
+	}{
+		{"Content-Length", func() io.Reader { return bytes.NewReader(big) }, false},
+		{"chunked", func() io.Reader { return chunkedReader{bytes.NewReader(big)} }, false},
+		{"Expect: 100-continue", func() io.Reader { return bytes.NewReader(big) }, true},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/users", tt.body())
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if tt.expect {
+			req.Header.Set("Expect", "100-continue")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			cancel()
+			t.Fatalf("%s: POST 20 MB: %v", tt.name, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		cancel()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), `"message":"request body larger than 1048576 bytes`) {
+			t.Fatalf("%s: POST 20 MB = %d %s, want 413 with the JSON error", tt.name, resp.StatusCode, b)
+		}
+	}
+	// Still serving.
+	resp, err := client.Get(base + "/healthz") //nolint:noctx // bounded by the client timeout
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz after the big bodies: %v %v", resp, err)
+	}
+	_ = resp.Body.Close()
+
+	peak := vmHWM(t, cmd.Process.Pid)
+	t.Logf("peak RSS (VmHWM) after three 20 MB POSTs: %.1f MiB", float64(peak)/(1<<20))
+	if peak >= 64<<20 {
+		t.Errorf("peak RSS %.1f MiB, want < 64 MiB", float64(peak)/(1<<20))
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no exit within 30s of SIGTERM")
 	}
 }

@@ -251,20 +251,7 @@ func testREST(t *testing.T, base string) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	do := func(method, path, body string) (int, http.Header, []byte) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(ctxT(t, 5*time.Second), method, base+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = resp.Body.Close() }()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, resp.Header, b
+		return testutil.HTTPDo(t, client, method, base+path, body)
 	}
 
 	for _, p := range []string{"/healthz", "/readyz"} {
@@ -273,9 +260,9 @@ func testREST(t *testing.T, base string) {
 		}
 	}
 
-	code, _, b := do(http.MethodPost, "/v1/users", `{"name":"Grace Hopper","email":"Grace@Example.com"}`)
-	if code != http.StatusOK {
-		t.Fatalf("POST /v1/users = %d %s", code, b)
+	code, hdr, b := do(http.MethodPost, "/v1/users", `{"name":"Grace Hopper","email":"Grace@Example.com"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("POST /v1/users = %d %s, want 201", code, b)
 	}
 	var created struct {
 		User struct {
@@ -287,6 +274,12 @@ func testREST(t *testing.T, base string) {
 	}
 	if err := json.Unmarshal(b, &created); err != nil || created.User.ID == "" || created.User.Email != "grace@example.com" || created.User.CreatedAt == "" {
 		t.Fatalf("POST body %s (%v)", b, err)
+	}
+	if loc := hdr.Get("Location"); loc != "/v1/users/"+created.User.ID {
+		t.Errorf("Location = %q, want /v1/users/%s", loc, created.User.ID)
+	}
+	if code, _, b := do(http.MethodGet, hdr.Get("Location"), ""); code != http.StatusOK || !bytes.Contains(b, []byte(created.User.ID)) {
+		t.Errorf("GET Location = %d %s", code, b)
 	}
 
 	if code, _, b := do(http.MethodPost, "/v1/users", `{"name":"G","email":"grace@example.com"}`); code != http.StatusConflict {
@@ -305,7 +298,7 @@ func testREST(t *testing.T, base string) {
 		t.Errorf("GET bad id = %d %s, want 400", code, b)
 	}
 
-	code, hdr, b := do(http.MethodGet, "/v1/users?page_size=2", "")
+	code, hdr, b = do(http.MethodGet, "/v1/users?page_size=2", "")
 	if code != http.StatusOK {
 		t.Fatalf("GET /v1/users = %d %s", code, b)
 	}
@@ -332,5 +325,70 @@ func testREST(t *testing.T, base string) {
 	code, _, b = do(http.MethodGet, "/v1/users?page_token=AAAA"+next[4:], "")
 	if code != http.StatusBadRequest || !bytes.Contains(b, []byte("page_token")) {
 		t.Fatalf("tampered token over REST = %d %s", code, b)
+	}
+	testRESTConventions(t, base, created.User.ID)
+}
+
+// testRESTConventions checks status codes, headers and the one error shape
+// of the real gateway in front of the real service.
+func testRESTConventions(t *testing.T, base, id string) {
+	client := &http.Client{Timeout: 10 * time.Second}
+	tests := []struct {
+		name         string
+		method, path string
+		contentType  string
+		body         io.Reader
+		wantCode     int
+		wantAllow    string
+		wantGRPCCode codes.Code
+		wantMessage  string
+	}{
+		{"PUT collection", http.MethodPut, "/v1/users", "application/json", strings.NewReader(`{}`), http.StatusMethodNotAllowed, "GET, POST", codes.Unimplemented, "not allowed"},
+		{"DELETE collection", http.MethodDelete, "/v1/users", "", nil, http.StatusMethodNotAllowed, "GET, POST", codes.Unimplemented, "not allowed"},
+		{"PATCH collection", http.MethodPatch, "/v1/users", "application/json", strings.NewReader(`{}`), http.StatusMethodNotAllowed, "GET, POST", codes.Unimplemented, "not allowed"},
+		{"PUT item", http.MethodPut, "/v1/users/" + id, "application/json", strings.NewReader(`{}`), http.StatusMethodNotAllowed, "GET", codes.Unimplemented, "not allowed"},
+		{"DELETE item", http.MethodDelete, "/v1/users/" + id, "", nil, http.StatusMethodNotAllowed, "GET", codes.Unimplemented, "not allowed"},
+		{"PATCH item", http.MethodPatch, "/v1/users/" + id, "application/json", strings.NewReader(`{}`), http.StatusMethodNotAllowed, "GET", codes.Unimplemented, "not allowed"},
+		{"POST text/plain", http.MethodPost, "/v1/users", "text/plain", strings.NewReader(`{"name":"T","email":"t@example.com"}`), http.StatusUnsupportedMediaType, "", codes.InvalidArgument, "application/json"},
+		{"POST body over 1 MiB (Content-Length)", http.MethodPost, "/v1/users", "application/json", bytes.NewReader(make([]byte, 2<<20)), http.StatusRequestEntityTooLarge, "", codes.InvalidArgument, "request body larger than 1048576 bytes"},
+		{"POST body over 1 MiB (chunked)", http.MethodPost, "/v1/users", "application/json", io.MultiReader(strings.NewReader(`{"name":"Big","email":"big@example.com"}`), bytes.NewReader(bytes.Repeat([]byte(" "), 2<<20))), http.StatusRequestEntityTooLarge, "", codes.InvalidArgument, "request body larger than 1048576 bytes"},
+		{"ListUsers bad token", http.MethodGet, "/v1/users?page_token=garbage", "", nil, http.StatusBadRequest, "", codes.InvalidArgument, "page_token"},
+		{"ListUsers negative page size", http.MethodGet, "/v1/users?page_size=-1", "", nil, http.StatusBadRequest, "", codes.InvalidArgument, "page_size"},
+		{"GetUser not found", http.MethodGet, "/v1/users/0190f3c4-5b6a-7c8d-9e0f-1a2b3c4d5e6f", "", nil, http.StatusNotFound, "", codes.NotFound, "not found"},
+		{"CreateUser duplicate", http.MethodPost, "/v1/users", "application/json", strings.NewReader(`{"name":"G","email":"grace@example.com"}`), http.StatusConflict, "", codes.AlreadyExists, "email"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(ctxT(t, 10*time.Second), tt.method, base+tt.path, tt.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = resp.Body.Close() }()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.wantCode || resp.Header.Get("Allow") != tt.wantAllow {
+				t.Fatalf("%s %s = %d (Allow %q) %s, want %d (Allow %q)", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), b, tt.wantCode, tt.wantAllow)
+			}
+			// Exactly one google.rpc.Status object, as for every gateway error.
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.DisallowUnknownFields()
+			var st struct {
+				Code    *int              `json:"code"`
+				Message string            `json:"message"`
+				Details []json.RawMessage `json:"details"`
+			}
+			if err := dec.Decode(&st); err != nil || st.Code == nil || dec.More() || resp.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("body %q (%s) is not one {code,message,details} object: %v", b, resp.Header.Get("Content-Type"), err)
+			}
+			if codes.Code(*st.Code) != tt.wantGRPCCode || !strings.Contains(st.Message, tt.wantMessage) {
+				t.Fatalf("error %d %q, want code %d mentioning %q", *st.Code, st.Message, tt.wantGRPCCode, tt.wantMessage)
+			}
+		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	userv1 "github.com/example/user-platform/services/user-service/api/proto/user/v1"
 	"github.com/example/user-platform/services/user-service/internal/app"
 	"github.com/example/user-platform/services/user-service/internal/config"
+	"github.com/example/user-platform/services/user-service/internal/infrastructure/cache"
 )
 
 func TestMain(m *testing.M) {
@@ -35,6 +36,8 @@ func testConfig(dsn, redisAddr string) config.Config {
 		GRPCPort: 0, HTTPPort: 0,
 		DatabaseURL: dsn, DBMaxConns: 8, DBMinConns: 1,
 		RedisAddr: redisAddr, CacheTTL: time.Minute,
+		// The production default of the in-process tier (config.Load's).
+		CacheLocalSize: cache.DefaultLocalSize, CacheLocalTTL: cache.DefaultLocalTTL,
 		ServiceName: "user-service", TracesSampler: "parentbased_traceidratio", SamplerRatio: 0.1,
 		LogLevel:        slog.LevelDebug,
 		PageTokenSecret: []byte("integration-test-secret"),

@@ -49,8 +49,11 @@ func NewClient(o Options) *redis.Client {
 }
 
 // CachedRepository implements cache-aside for GetByID on top of another
-// repository, and invalidates the key of every user it writes.
+// repository, and invalidates the key of every user it writes. With a local
+// tier (RepoOptions.LocalSize), users that Redis returned are also kept in
+// process for RepoOptions.LocalTTL (see localCache for why that is safe).
 type CachedRepository struct {
+	local  *localCache
 	next   domain.UserRepository
 	rdb    redis.UniversalClient
 	ttl    time.Duration
@@ -58,13 +61,54 @@ type CachedRepository struct {
 	cb     *gobreaker.CircuitBreaker[any]
 	gets   *getBatcher
 	opTime time.Duration
+	hooks  Hooks
+}
+
+// Hooks are what the cache reports, for metrics. Nil functions are skipped.
+type Hooks struct {
+	// Lookup is called once per GetByID: hit when Redis had the user (a
+	// lookup skipped while the Redis breaker is open is a miss).
+	Lookup func(ctx context.Context, hit bool)
+	// BreakerChange is called after every transition of the Redis breaker.
+	BreakerChange func(from, to string)
 }
 
 var _ domain.UserRepository = (*CachedRepository)(nil)
 
+// RepoOptions configures NewCachedRepositoryWithOptions.
+type RepoOptions struct {
+	// TTL of the Redis entries.
+	TTL time.Duration
+	Log *slog.Logger
+	// Hooks report lookups and breaker transitions.
+	Hooks Hooks
+	// LocalSize bounds the in-process tier in entries (0: no local tier);
+	// LocalTTL is the lifetime of its entries.
+	LocalSize int
+	LocalTTL  time.Duration
+}
+
 // NewCachedRepository wraps next with a Redis cache of TTL ttl.
 func NewCachedRepository(next domain.UserRepository, rdb redis.UniversalClient, ttl time.Duration, log *slog.Logger) *CachedRepository {
-	c := &CachedRepository{next: next, rdb: rdb, ttl: ttl, log: log, opTime: 200 * time.Millisecond}
+	return NewCachedRepositoryWithOptions(next, rdb, RepoOptions{TTL: ttl, Log: log})
+}
+
+// NewCachedRepositoryWithHooks is NewCachedRepository reporting to hooks.
+func NewCachedRepositoryWithHooks(next domain.UserRepository, rdb redis.UniversalClient, ttl time.Duration, log *slog.Logger, hooks Hooks) *CachedRepository {
+	return NewCachedRepositoryWithOptions(next, rdb, RepoOptions{TTL: ttl, Log: log, Hooks: hooks})
+}
+
+// NewCachedRepositoryWithOptions wraps next with a Redis cache and, when
+// o.LocalSize > 0, an in-process tier in front of it.
+func NewCachedRepositoryWithOptions(next domain.UserRepository, rdb redis.UniversalClient, o RepoOptions) *CachedRepository {
+	log, hooks := o.Log, o.Hooks
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &CachedRepository{
+		next: next, rdb: rdb, ttl: o.TTL, log: log, opTime: 200 * time.Millisecond, hooks: hooks,
+		local: newLocalCache(o.LocalSize, o.LocalTTL),
+	}
 	c.gets = newGetBatcher(rdb, 4, 64, c.opTime)
 	// While Redis is down the breaker skips it entirely, instead of paying a
 	// failed dial on every request; it retries every 2s.
@@ -80,6 +124,9 @@ func NewCachedRepository(next domain.UserRepository, rdb redis.UniversalClient, 
 		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
 		OnStateChange: func(_ string, from, to gobreaker.State) {
 			log.Warn("redis circuit breaker", slog.String("from", from.String()), slog.String("to", to.String()))
+			if hooks.BreakerChange != nil {
+				hooks.BreakerChange(from.String(), to.String())
+			}
 		},
 	})
 	return c
@@ -92,9 +139,27 @@ type entry struct {
 	CreatedAt int64  `json:"created_at_us"`
 }
 
-// GetByID implements domain.UserRepository: Redis first, then the repository.
+// GetByID implements domain.UserRepository: the local tier first, then
+// Redis, then the repository. A Redis hit is admitted to the local tier; a
+// value read from the repository only to Redis (so the local tier holds only
+// what Redis held, and a read after the fill still goes to Redis once).
 func (c *CachedRepository) GetByID(ctx context.Context, id string) (*domain.User, error) {
-	if u, ok := c.get(ctx, id); ok {
+	if c.local != nil {
+		if u, ok := c.local.get(id); ok {
+			if c.hooks.Lookup != nil {
+				c.hooks.Lookup(ctx, true)
+			}
+			return u, nil
+		}
+	}
+	u, ok := c.get(ctx, id)
+	if c.hooks.Lookup != nil {
+		c.hooks.Lookup(ctx, ok)
+	}
+	if ok {
+		if c.local != nil {
+			c.local.put(u)
+		}
 		return u, nil
 	}
 	u, err := c.next.GetByID(ctx, id)
@@ -110,9 +175,23 @@ func (c *CachedRepository) Create(ctx context.Context, u *domain.User) error {
 	if err := c.next.Create(ctx, u); err != nil {
 		return err //nolint:wrapcheck // the decorated repository already wraps
 	}
+	if c.local != nil {
+		c.local.remove(u.ID)
+	}
 	c.invalidate(ctx, u.ID)
 	return nil
 }
+
+// LocalLen is the number of entries in the local tier (0 without one).
+func (c *CachedRepository) LocalLen() int {
+	if c.local == nil {
+		return 0
+	}
+	return c.local.len()
+}
+
+// BreakerState is the state of the Redis breaker (closed, half-open, open).
+func (c *CachedRepository) BreakerState() string { return c.cb.State().String() }
 
 // Close stops the background GET batchers (not the Redis client).
 func (c *CachedRepository) Close() { c.gets.Close() }
@@ -130,7 +209,7 @@ func (c *CachedRepository) get(ctx context.Context, id string) (*domain.User, bo
 	})
 	if err != nil {
 		if !errors.Is(err, redis.Nil) && !errors.Is(err, gobreaker.ErrOpenState) && !errors.Is(err, gobreaker.ErrTooManyRequests) {
-			c.log.Debug("cache get failed", slog.String("error", err.Error()))
+			c.log.DebugContext(ctx, "cache get failed", slog.String("error", err.Error()))
 		}
 		return nil, false
 	}
@@ -153,7 +232,7 @@ func (c *CachedRepository) set(ctx context.Context, u *domain.User) {
 		return nil, c.rdb.Set(ctx, Key(u.ID), b, c.ttl).Err()
 	})
 	if err != nil {
-		c.log.Debug("cache set failed", slog.String("error", err.Error()))
+		c.log.DebugContext(ctx, "cache set failed", slog.String("error", err.Error()))
 	}
 }
 
@@ -164,6 +243,6 @@ func (c *CachedRepository) invalidate(ctx context.Context, id string) {
 		return nil, c.rdb.Del(ctx, Key(id)).Err()
 	})
 	if err != nil {
-		c.log.Warn("cache invalidation failed", slog.String("key", Key(id)), slog.String("error", fmt.Sprint(err)))
+		c.log.WarnContext(ctx, "cache invalidation failed", slog.String("key", Key(id)), slog.String("error", fmt.Sprint(err)))
 	}
 }

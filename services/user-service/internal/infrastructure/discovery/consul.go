@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/hashicorp/consul/api"
 )
@@ -28,10 +29,14 @@ type ConsulRegistry struct {
 	client *api.Client
 }
 
-// NewConsulRegistry returns a registry for the agent at addr ("host:port" or a URL).
-func NewConsulRegistry(addr string) (*ConsulRegistry, error) {
+// NewConsulRegistry returns a registry for the agent at addr ("host:port" or a
+// URL), authenticating with the ACL token (empty: none). Both come from
+// internal/config (CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN or CONSUL_HTTP_TOKEN_FILE).
+func NewConsulRegistry(addr, token string) (*ConsulRegistry, error) {
 	cfg := api.DefaultConfig()
 	cfg.Address = addr
+	cfg.Token = token
+	cfg.TokenFile = "" // config has read it already: no second reader
 	client, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create consul client: %w", err)
@@ -62,6 +67,51 @@ func (c *ConsulRegistry) Register(ctx context.Context, r Registration) error {
 		return fmt.Errorf("consul register %s: %w", r.ServiceID, err)
 	}
 	return nil
+}
+
+// Backoff is the retry schedule of RegisterWithRetry: Initial, doubled after
+// every failure, at most Max.
+type Backoff struct {
+	Initial time.Duration
+	Max     time.Duration
+}
+
+// DefaultBackoff retries after 1 s, 2 s, 4 s, ... up to 30 s.
+var DefaultBackoff = Backoff{Initial: time.Second, Max: 30 * time.Second}
+
+// RegisterWithRetry registers r, retrying with backoff until it succeeds or
+// ctx ends (then it returns ctx's error). Each attempt is bounded by
+// attemptTimeout. onFailure, when set, is told about every failed attempt and
+// the wait before the next one. It starts no goroutine.
+func (c *ConsulRegistry) RegisterWithRetry(ctx context.Context, r Registration, b Backoff, attemptTimeout time.Duration,
+	onFailure func(attempt int, err error, wait time.Duration),
+) error {
+	if b.Initial <= 0 {
+		b = DefaultBackoff
+	}
+	wait := b.Initial
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		err := c.Register(actx, r)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("consul register %s: gave up: %w", r.ServiceID, ctx.Err())
+		}
+		if onFailure != nil {
+			onFailure(attempt, err, wait)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("consul register %s: gave up: %w", r.ServiceID, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, b.Max)
+	}
 }
 
 // Deregister removes the instance.

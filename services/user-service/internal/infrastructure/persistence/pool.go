@@ -20,6 +20,10 @@ type PoolConfig struct {
 	MaxConnLifetime time.Duration
 	MaxConnIdleTime time.Duration
 	ConnectTimeout  time.Duration
+	// Password, when set, is called for every new connection (the migration
+	// connection and each pool connection) and overrides the DSN's password,
+	// so that a rotated password file is picked up without a restart.
+	Password func() (string, error)
 }
 
 func (c PoolConfig) withDefaults() PoolConfig {
@@ -62,6 +66,20 @@ func NewPool(ctx context.Context, c PoolConfig) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
+// OpenLazy builds a pool without contacting the database (connections are
+// opened on first use).
+func OpenLazy(c PoolConfig) (*pgxpool.Pool, error) {
+	cfg, err := poolConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create pool: %w", err)
+	}
+	return pool, nil
+}
+
 // OpenMigrated migrates the database over one dedicated connection, then
 // returns the pool. Migrating before the pool exists keeps the pool's
 // background warm-up (MinConns connections at once) off the start-up path.
@@ -70,7 +88,15 @@ func OpenMigrated(ctx context.Context, c PoolConfig) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())
+	connCfg := cfg.ConnConfig.Copy()
+	if c.Password != nil {
+		pw, err := c.Password()
+		if err != nil {
+			return nil, fmt.Errorf("database password: %w", err)
+		}
+		connCfg.Password = pw
+	}
+	conn, err := pgx.ConnectConfig(ctx, connCfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
@@ -107,5 +133,16 @@ func poolConfig(c PoolConfig) (*pgxpool.Config, error) {
 		cfg.ConnConfig.RuntimeParams = map[string]string{}
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "user-service"
+	if c.Password != nil {
+		password := c.Password
+		cfg.BeforeConnect = func(_ context.Context, cc *pgx.ConnConfig) error {
+			pw, err := password()
+			if err != nil {
+				return fmt.Errorf("database password: %w", err)
+			}
+			cc.Password = pw
+			return nil
+		}
+	}
 	return cfg, nil
 }

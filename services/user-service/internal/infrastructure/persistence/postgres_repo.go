@@ -25,7 +25,7 @@ func NewPostgresRepo(pool *pgxpool.Pool) *PostgresRepo { return &PostgresRepo{po
 // Ping checks that the database answers.
 func (r *PostgresRepo) Ping(ctx context.Context) error {
 	if err := r.pool.Ping(ctx); err != nil {
-		return classify("ping", err)
+		return classify(ctx, "ping", err)
 	}
 	return nil
 }
@@ -37,7 +37,7 @@ func (r *PostgresRepo) GetByID(ctx context.Context, id string) (*domain.User, er
 		`SELECT id::text, name, email, created_at FROM users WHERE id = $1`, id,
 	).Scan(&u.ID, &u.Name, &u.Email, &u.CreatedAt)
 	if err != nil {
-		return nil, classify("select user", err)
+		return nil, classify(ctx, "select user", err)
 	}
 	u.CreatedAt = u.CreatedAt.UTC()
 	return &u, nil
@@ -49,7 +49,7 @@ func (r *PostgresRepo) Create(ctx context.Context, u *domain.User) error {
 		`INSERT INTO users (id, name, email, created_at) VALUES ($1, $2, $3, $4)`,
 		u.ID, u.Name, u.Email, u.CreatedAt)
 	if err != nil {
-		return classify("insert user", err)
+		return classify(ctx, "insert user", err)
 	}
 	return nil
 }
@@ -72,7 +72,7 @@ func (r *PostgresRepo) List(ctx context.Context, after domain.Cursor, limit int)
 			 ORDER BY created_at, id LIMIT $3`, after.CreatedAt, after.ID, limit+1)
 	}
 	if err != nil {
-		return domain.Page{}, classify("list users", err)
+		return domain.Page{}, classify(ctx, "list users", err)
 	}
 	users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*domain.User, error) {
 		var u domain.User
@@ -83,7 +83,7 @@ func (r *PostgresRepo) List(ctx context.Context, after domain.Cursor, limit int)
 		return &u, nil
 	})
 	if err != nil {
-		return domain.Page{}, classify("list users", err)
+		return domain.Page{}, classify(ctx, "list users", err)
 	}
 	page := domain.Page{Users: users}
 	if len(users) > limit {
@@ -94,13 +94,19 @@ func (r *PostgresRepo) List(ctx context.Context, after domain.Cursor, limit int)
 	return page, nil
 }
 
-// classify wraps a pgx error in the matching domain error.
-func classify(op string, err error) error {
+// classify wraps a pgx error in the matching domain error. ctx is the
+// caller's: a timeout is the caller's only when its context has ended; a
+// timeout of our own (the pool's connect timeout) means the database did not
+// answer, which is ErrUnavailable (retryable), not DeadlineExceeded.
+func classify(ctx context.Context, op string, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("%s: %w", op, domain.ErrNotFound)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %w", op, err)
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		return fmt.Errorf("%s: %w: %w", op, domain.ErrUnavailable, err)
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

@@ -25,7 +25,13 @@ func newRepo(t *testing.T) (*persistence.PostgresRepo, *pgxpool.Pool) {
 	}
 	t.Cleanup(pool.Close)
 	for range 2 { // migrations are idempotent
-		if err := persistence.Migrate(ctx, pool); err != nil {
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = persistence.Migrate(ctx, conn.Conn())
+		conn.Release()
+		if err != nil {
 			t.Fatal(err)
 		}
 	}

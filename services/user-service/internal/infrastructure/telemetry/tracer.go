@@ -10,7 +10,6 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
@@ -70,12 +69,9 @@ func Setup(ctx context.Context, c Config) (func(context.Context) error, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create OTLP exporter: %w", err)
 	}
-	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(
-		semconv.ServiceName(c.ServiceName),
-		semconv.ServiceVersion(c.Version),
-	))
+	res, err := Resource(c)
 	if err != nil {
-		return nil, fmt.Errorf("build resource: %w", err)
+		return nil, err
 	}
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithBatcher(exp),
@@ -83,13 +79,33 @@ func Setup(ctx context.Context, c Config) (func(context.Context) error, error) {
 		sdktrace.WithSampler(sampler),
 	)
 	otel.SetTracerProvider(tp)
-	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	otel.SetTextMapPropagator(Propagator())
 	return func(ctx context.Context) error {
 		if err := tp.Shutdown(ctx); err != nil {
 			return fmt.Errorf("shutdown tracer provider: %w", err)
 		}
 		return nil
 	}, nil
+}
+
+// Resource is the trace resource: service.name and service.version (the
+// version stamped into the binary from git).
+func Resource(c Config) (*resource.Resource, error) {
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(
+		semconv.ServiceName(c.ServiceName),
+		semconv.ServiceVersion(c.Version),
+	))
+	if err != nil {
+		return nil, fmt.Errorf("build resource: %w", err)
+	}
+	return res, nil
+}
+
+// ValidateEndpoint checks an OTEL_EXPORTER_OTLP_ENDPOINT value the way Setup
+// reads it.
+func ValidateEndpoint(endpoint string) error {
+	_, err := exporterOptions(endpoint)
+	return err
 }
 
 func exporterOptions(endpoint string) ([]otlptracegrpc.Option, error) {

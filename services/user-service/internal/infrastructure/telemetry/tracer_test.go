@@ -46,3 +46,18 @@ func TestSetupLazyAndShutdown(t *testing.T) {
 		t.Fatal("ftp endpoint accepted")
 	}
 }
+
+func TestResourceCarriesVersion(t *testing.T) {
+	t.Parallel()
+	res, err := telemetry.Resource(telemetry.Config{ServiceName: "user-service", Version: "v1.2.3-dirty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, kv := range res.Attributes() {
+		got[string(kv.Key)] = kv.Value.String()
+	}
+	if got["service.version"] != "v1.2.3-dirty" || got["service.name"] != "user-service" {
+		t.Fatalf("resource attributes %v", got)
+	}
+}

@@ -1,0 +1,56 @@
+/**
+ * The command line of the checks that run a real program on the rendered environments
+ * (scripts/check-*.mjs): `<program> [--env <name>]... [--scrape <file>]`. Parsed by
+ * node:util parseArgs (strict: an unknown option or a missing value is an error), and the
+ * program must be an executable file.
+ */
+import { accessSync, constants } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+export interface CheckArgs {
+  /** The program to run (first positional argument). */
+  readonly program: string;
+  /** `--env` values, in order; empty means every environment. */
+  readonly environments: readonly string[];
+  /** `--scrape <file>`, only where the check accepts it. */
+  readonly scrape?: string;
+}
+
+export interface CheckArgsSpec {
+  /** What the positional argument is, for the error: e.g. "the path of promtool". */
+  readonly program: string;
+  /** Whether `--scrape <file>` is accepted. @default false */
+  readonly scrape?: boolean;
+}
+
+/** The parsed arguments, or the problem (a sentence naming what is wrong). */
+export function parseCheckArgs(argv: readonly string[], spec: CheckArgsSpec): CheckArgs | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        env: { type: 'string', multiple: true },
+        ...(spec.scrape === true ? { scrape: { type: 'string' as const } } : {}),
+      },
+    });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const [program, ...rest] = parsed.positionals;
+  if (program === undefined) return `${spec.program} is missing`;
+  if (rest.length > 0) return `unexpected argument ${rest.join(' ')}`;
+  try {
+    accessSync(program, constants.X_OK);
+  } catch {
+    return `${program} is not an executable file`;
+  }
+  const scrape = (parsed.values as { scrape?: string }).scrape;
+  return {
+    program,
+    environments: parsed.values.env ?? [],
+    ...(scrape === undefined ? {} : { scrape }),
+  };
+}

@@ -1,0 +1,3 @@
+module e2enode/pause
+
+go 1.26
