@@ -38,10 +38,13 @@ as_pg_cmd() {
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Below the kernel's ephemeral range (32768-60999 on Debian): the fault tests
+# stop a server and start it again on the same port, and an outgoing
+# connection must not be able to take that port in between.
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$(( (RANDOM % 20000) + 30000 ))
+    p=$(( (RANDOM % 12000) + 20000 ))
     if port_free "${p}"; then echo "${p}"; return 0; fi
   done
   echo "with-deps: no free port" >&2

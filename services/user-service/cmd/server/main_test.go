@@ -97,23 +97,13 @@ func freePort(t *testing.T) int {
 // call completes, exit status 0.
 func TestSIGTERMDrainsInFlightCalls(t *testing.T) {
 	dsn := testutil.NewDatabase(t, "TEST_DATABASE_URL")
-	grpcPort, httpPort := freePort(t), freePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", grpcPort)
-	const drain = 2 * time.Second
-
-	cmd := exec.Command(binary)
-	cmd.Env = []string{
-		"DATABASE_URL=" + dsn,
-		fmt.Sprintf("GRPC_PORT=%d", grpcPort), fmt.Sprintf("HTTP_PORT=%d", httpPort), "METRICS_PORT=0",
+	srv, addrs := startServer(t,
+		"DATABASE_URL="+dsn,
 		"SHUTDOWN_DRAIN_SECONDS=2", "LOG_LEVEL=info", "DB_MIN_CONNS=1",
-	}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	)
+	cmd, exited, logs := srv.cmd, srv.exited, srv.logs
+	addr := addrs.GRPC
+	const drain = 2 * time.Second
 	defer func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
@@ -289,20 +279,11 @@ func vmHWM(t *testing.T, pid int) int64 {
 // POST took the process to 131 MiB and was answered 429.
 func TestHugeRESTBodyRejectedWithoutBuffering(t *testing.T) {
 	dsn := testutil.NewDatabase(t, "TEST_DATABASE_URL")
-	grpcPort, httpPort := freePort(t), freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
-	cmd := exec.Command(binary)
-	cmd.Env = []string{
-		"DATABASE_URL=" + dsn, fmt.Sprintf("GRPC_PORT=%d", grpcPort), fmt.Sprintf("HTTP_PORT=%d", httpPort), "METRICS_PORT=0",
-		"LOG_LEVEL=info", "DB_MIN_CONNS=1", "SHUTDOWN_DRAIN_SECONDS=0",
-	}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	srv, addrs := startServer(t,
+		"DATABASE_URL="+dsn, "LOG_LEVEL=info", "DB_MIN_CONNS=1", "SHUTDOWN_DRAIN_SECONDS=0",
+	)
+	cmd, exited, logs := srv.cmd, srv.exited, srv.logs
+	base := "http://" + addrs.HTTP
 	defer func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()

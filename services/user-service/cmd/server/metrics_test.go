@@ -2,14 +2,11 @@ package main_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -115,9 +112,9 @@ func (s scrape) find(t *testing.T, name string, want ...string) float64 {
 // getMetrics GETs /metrics of the metrics port and returns the body; with
 // METRICS_SCRAPE_OUT set it also writes it there (the charts' check of the
 // metric names in alerts and panels reads it in .ci/run).
-func getMetrics(t *testing.T, port int) string {
+func getMetrics(t *testing.T, addr string) string {
 	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,21 +143,11 @@ func getMetrics(t *testing.T, port int) string {
 func TestMetricsEndpointCountsCalls(t *testing.T) {
 	dsn := testutil.NewDatabase(t, "TEST_DATABASE_URL")
 	redisAddr := testutil.Env(t, "TEST_REDIS_ADDR")
-	grpcPort, httpPort, metricsPort := freePort(t), freePort(t), freePort(t)
-	cmd := exec.Command(binary)
-	cmd.Env = []string{
-		"DATABASE_URL=" + dsn, "REDIS_ADDR=" + redisAddr,
-		fmt.Sprintf("GRPC_PORT=%d", grpcPort), fmt.Sprintf("HTTP_PORT=%d", httpPort),
-		fmt.Sprintf("METRICS_PORT=%d", metricsPort),
-		"LOG_LEVEL=warn", "DB_MIN_CONNS=1", "DB_MAX_CONNS=4", "SHUTDOWN_DRAIN_SECONDS=0",
-	}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	srv, addrs := startServer(t,
+		"DATABASE_URL="+dsn, "REDIS_ADDR="+redisAddr,
+		"LOG_LEVEL=info", "DB_MIN_CONNS=1", "DB_MAX_CONNS=4", "SHUTDOWN_DRAIN_SECONDS=0",
+	)
+	cmd, exited, logs := srv.cmd, srv.exited, srv.logs
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		if err := <-exited; err != nil {
@@ -171,7 +158,7 @@ func TestMetricsEndpointCountsCalls(t *testing.T) {
 		}
 	})
 
-	conn, err := grpc.NewClient(fmt.Sprintf("passthrough:///127.0.0.1:%d", grpcPort),
+	conn, err := grpc.NewClient("passthrough:///"+addrs.GRPC,
 		grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +189,7 @@ func TestMetricsEndpointCountsCalls(t *testing.T) {
 		}
 	}
 	// The public REST port does not serve the metrics.
-	onREST, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", httpPort))
+	onREST, err := http.Get("http://" + addrs.HTTP + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +198,7 @@ func TestMetricsEndpointCountsCalls(t *testing.T) {
 		t.Errorf("GET /metrics on the REST port: %s, want no metrics there", onREST.Status)
 	}
 
-	s := parseScrape(t, getMetrics(t, metricsPort))
+	s := parseScrape(t, getMetrics(t, addrs.Metrics))
 
 	getUser := []string{`rpc_method="user.v1.UserService/GetUser"`, `rpc_response_status_code="OK"`}
 	if got := s.find(t, "rpc_server_call_duration_seconds_count", getUser...); got != calls {
@@ -242,13 +229,13 @@ func TestMetricsEndpointCountsCalls(t *testing.T) {
 	}
 	// One REST call (through the gateway, so one more gRPC call), for the
 	// HTTP server metric.
-	rest, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/v1/users/%s", httpPort, created.GetUser().GetId()))
+	rest, err := http.Get("http://" + addrs.HTTP + "/v1/users/" + created.GetUser().GetId())
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, _ = io.Copy(io.Discard, rest.Body)
 	_ = rest.Body.Close()
-	s = parseScrape(t, getMetrics(t, metricsPort))
+	s = parseScrape(t, getMetrics(t, addrs.Metrics))
 	if got := s.find(t, "rpc_server_call_duration_seconds_count", getUser...); got != calls+1 {
 		t.Errorf("gRPC server duration count of GetUser after a REST call = %v, want %d", got, calls+1)
 	}

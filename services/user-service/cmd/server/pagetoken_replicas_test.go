@@ -1,11 +1,9 @@
 package main_test
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -30,34 +28,28 @@ func TestPageTokenAcrossReplicas(t *testing.T) {
 	}
 	start := func(name string, env ...string) string {
 		t.Helper()
-		port := freePort(t)
-		logs := &bytes.Buffer{}
-		cmd := exec.Command(binary)
-		cmd.Env = append([]string{"DATABASE_URL=" + dsn, "DB_MIN_CONNS=1", "SHUTDOWN_DRAIN_SECONDS=0",
-			fmt.Sprintf("GRPC_PORT=%d", freePort(t)), fmt.Sprintf("HTTP_PORT=%d", port), "METRICS_PORT=0"}, env...)
-		cmd.Stdout, cmd.Stderr = logs, logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
+		p := launchServer(t, append([]string{"DATABASE_URL=" + dsn, "DB_MIN_CONNS=1", "SHUTDOWN_DRAIN_SECONDS=0"}, env...)...)
 		t.Cleanup(func() {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = p.cmd.Process.Signal(syscall.SIGTERM)
 			var err error
 			select {
-			case err = <-exited:
+			case err = <-p.exited:
 			case <-time.After(20 * time.Second):
-				_ = cmd.Process.Kill()
-				err = <-exited
+				_ = p.cmd.Process.Kill()
+				err = <-p.exited
 			}
 			if t.Failed() {
-				t.Logf("replica %s (exit: %v) log:\n%s", name, err, logs.String())
+				t.Logf("replica %s (exit: %v) log:\n%s", name, err, p.logs)
 			}
 		})
-		if err := waitReady(port, exited, 20*time.Second); err != nil {
-			t.Fatalf("replica %s: %v\n%s", name, err, logs.String())
+		addrs, err := p.serving(20 * time.Second)
+		if err == nil {
+			err = waitReady(addrs.HTTP, p.exited, 20*time.Second)
 		}
-		return fmt.Sprintf("http://127.0.0.1:%d", port)
+		if err != nil {
+			t.Fatalf("replica %s: %v\n%s", name, err, p.logs)
+		}
+		return "http://" + addrs.HTTP
 	}
 	a := start("A", "PAGE_TOKEN_SECRET_FILE="+secretFile)
 	b := start("B", "PAGE_TOKEN_SECRET_FILE="+secretFile)

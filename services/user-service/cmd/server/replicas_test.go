@@ -1,11 +1,9 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"sync"
 	"syscall"
 	"testing"
@@ -26,36 +24,25 @@ func TestReplicasStartTogetherOnFreshDatabase(t *testing.T) {
 	ready := 0
 	for round := range rounds {
 		dsn := testutil.NewDatabase(t, "TEST_DATABASE_URL")
-		type replica struct {
-			cmd      *exec.Cmd
-			logs     *bytes.Buffer
-			httpPort int
-			exited   chan error
-		}
-		reps := make([]*replica, replicas)
+		reps := make([]*serverProc, replicas)
 		for i := range reps {
-			r := &replica{logs: &bytes.Buffer{}, httpPort: freePort(t), exited: make(chan error, 1)}
-			r.cmd = exec.Command(binary)
-			r.cmd.Env = []string{"DATABASE_URL=" + dsn, "DB_MIN_CONNS=1", "SHUTDOWN_DRAIN_SECONDS=0",
-				fmt.Sprintf("GRPC_PORT=%d", freePort(t)), fmt.Sprintf("HTTP_PORT=%d", r.httpPort), "METRICS_PORT=0"}
-			r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
-			reps[i] = r
-		}
-		for _, r := range reps {
-			if err := r.cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			go func() { r.exited <- r.cmd.Wait() }()
+			reps[i] = launchServer(t, "DATABASE_URL="+dsn, "DB_MIN_CONNS=1", "SHUTDOWN_DRAIN_SECONDS=0")
 		}
 		var wg sync.WaitGroup
 		results := make([]error, replicas)
 		for i, r := range reps {
-			wg.Go(func() { results[i] = waitReady(r.httpPort, r.exited, 20*time.Second) })
+			wg.Go(func() {
+				a, err := r.serving(20 * time.Second)
+				if err == nil {
+					err = waitReady(a.HTTP, r.exited, 20*time.Second)
+				}
+				results[i] = err
+			})
 		}
 		wg.Wait()
 		for i, r := range reps {
 			if results[i] != nil {
-				t.Errorf("round %d replica %d: %v\n%s", round, i, results[i], r.logs.String())
+				t.Errorf("round %d replica %d: %v\n%s", round, i, results[i], r.logs)
 			} else {
 				ready++
 			}
@@ -77,10 +64,10 @@ func TestReplicasStartTogetherOnFreshDatabase(t *testing.T) {
 }
 
 // waitReady polls /readyz until 200, the process exits or timeout.
-func waitReady(port int, exited chan error, timeout time.Duration) error {
+func waitReady(httpAddr string, exited chan error, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", port)
+	url := "http://" + httpAddr + "/readyz"
 	for {
 		select {
 		case err := <-exited:

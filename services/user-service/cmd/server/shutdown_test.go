@@ -1,10 +1,8 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"os/exec"
 	"strings"
@@ -41,23 +39,14 @@ func TestShutdownWorstCaseEndsBeforeGrace(t *testing.T) {
 
 	const drain = 1 * time.Second
 	grace := drain + app.ShutdownStopSeconds*time.Second
-	grpcPort, httpPort := freePort(t), freePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", grpcPort)
-	cmd := exec.Command(binary)
-	cmd.Env = []string{
-		"DATABASE_URL=" + u.String(), "DB_MIN_CONNS=1",
-		fmt.Sprintf("GRPC_PORT=%d", grpcPort), fmt.Sprintf("HTTP_PORT=%d", httpPort), "METRICS_PORT=0",
+	srv, addrs := startServer(t,
+		"DATABASE_URL="+u.String(), "DB_MIN_CONNS=1",
 		"SHUTDOWN_DRAIN_SECONDS=1", "LOG_LEVEL=info",
-		"CONSUL_HTTP_ADDR=" + consul.Addr(), "POD_IP=127.0.0.1",
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + collector.Addr(), "OTEL_TRACES_SAMPLER=always_on",
-	}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+		"CONSUL_HTTP_ADDR="+consul.Addr(), "POD_IP=127.0.0.1",
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+collector.Addr(), "OTEL_TRACES_SAMPLER=always_on",
+	)
+	cmd, exited, logs := srv.cmd, srv.exited, srv.logs
+	addr := addrs.GRPC
 	defer func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
