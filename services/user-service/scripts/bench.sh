@@ -46,8 +46,22 @@ fi
 CGO_ENABLED=0 go build -tags grpcnotrace -trimpath -ldflags "-s -w" -o bin/bareserver ./bench/bareserver
 go build -o bin/benchctl ./bench/benchctl
 
-free_port() { local p; while :; do p=$(( (RANDOM % 20000) + 30000 )); (exec 3<>"/dev/tcp/127.0.0.1/${p}") 2>/dev/null || { echo "${p}"; return; }; done; }
-GRPC_PORT=$(free_port); HTTP_PORT=$(free_port); METRICS_PORT=$(free_port); BARE_PORT=$(free_port); PPROF_PORT=$(free_port)
+# Ports below the kernel's ephemeral range (32768-60999), so that no outgoing
+# connection (ghz, psql, the servers' own) can take one before its server
+# binds it (a run once failed "bind: address already in use"), and distinct.
+PICKED=" "
+pick_port() { # pick_port VAR: a free port, not one picked before, into VAR
+  local p
+  while :; do
+    p=$(( (RANDOM % 12000) + 20000 ))
+    [[ "${PICKED}" == *" ${p} "* ]] && continue
+    (exec 3<>"/dev/tcp/127.0.0.1/${p}") 2>/dev/null && continue
+    PICKED+="${p} "
+    printf -v "$1" '%s' "${p}"
+    return
+  done
+}
+for v in GRPC_PORT HTTP_PORT METRICS_PORT BARE_PORT PPROF_PORT; do pick_port "${v}"; done
 
 DB="bench_$$"
 psql "${TEST_DATABASE_URL}" -qc "CREATE DATABASE ${DB}" >/dev/null

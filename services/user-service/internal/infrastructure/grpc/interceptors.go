@@ -6,17 +6,24 @@ import (
 	"runtime/debug"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
-// ServerUnary is LoggingUnary, RecoveryUnary and DeadlineUnary in one
-// interceptor, in that order (logging outermost): the same behaviour as the
-// chain of the three, without the chain's per-call closures and frames.
-func ServerUnary(log *slog.Logger, lim *LogLimiter, d time.Duration) grpc.UnaryServerInterceptor {
+// ServerUnary is the server's telemetry (st: span and duration; nil: none),
+// LoggingUnary, RecoveryUnary and DeadlineUnary in one interceptor, in that
+// order (telemetry outermost, so that the log line carries the call's trace):
+// the same behaviour as the chain, without the chain's per-call closures and
+// frames.
+func ServerUnary(log *slog.Logger, lim *LogLimiter, d time.Duration, st *ServerStats) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		start := time.Now()
+		var span trace.Span
+		if st != nil {
+			ctx, span = st.Start(ctx, info.FullMethod)
+		}
 		callCtx := ctx
 		if _, ok := ctx.Deadline(); !ok && d > 0 {
 			var cancel context.CancelFunc
@@ -24,8 +31,23 @@ func ServerUnary(log *slog.Logger, lim *LogLimiter, d time.Duration) grpc.UnaryS
 			defer cancel()
 		}
 		resp, err := recoverUnary(callCtx, log, req, info, handler)
+		if st != nil {
+			st.End(ctx, span, info.FullMethod, time.Since(start), err)
+		}
 		logCall(ctx, log, lim, info.FullMethod, start, err)
 		return resp, err
+	}
+}
+
+// TelemetryStream is ServerUnary's telemetry for streams; it comes first in
+// the stream chain so that the others see the call's span in the context.
+func TelemetryStream(st *ServerStats) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		start := time.Now()
+		ctx, span := st.Start(ss.Context(), info.FullMethod)
+		err := handler(srv, &ctxStream{ServerStream: ss, ctx: ctx})
+		st.End(ctx, span, info.FullMethod, time.Since(start), err)
+		return err
 	}
 }
 

@@ -98,7 +98,7 @@ func TestServerUnary(t *testing.T) {
 			t.Parallel()
 			var buf syncBuffer
 			log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-			ic := grpcx.ServerUnary(log, grpcx.NewLogLimiter(time.Second), 2*time.Second)
+			ic := grpcx.ServerUnary(log, grpcx.NewLogLimiter(time.Second), 2*time.Second, nil)
 			ctx := context.Background()
 			if tt.callDeadline > 0 {
 				var cancel context.CancelFunc
@@ -150,7 +150,7 @@ func (s *syncBuffer) String() string {
 // the level check comes before any attribute).
 func TestServerUnaryNoAllocOnSuccess(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(&syncBuffer{}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	ic := grpcx.ServerUnary(log, grpcx.NewLogLimiter(time.Second), 5*time.Second)
+	ic := grpcx.ServerUnary(log, grpcx.NewLogLimiter(time.Second), 5*time.Second, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	h := func(context.Context, any) (any, error) { return nil, nil } //nolint:nilnil // test handler

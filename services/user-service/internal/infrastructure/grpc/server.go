@@ -10,7 +10,6 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
-	"google.golang.org/grpc/stats"
 
 	userv1 "github.com/example/user-platform/services/user-service/api/proto/user/v1"
 	"github.com/example/user-platform/services/user-service/internal/infrastructure/telemetry"
@@ -42,7 +41,8 @@ type ServerConfig struct {
 	// (default DefaultLogEvery).
 	LogEvery time.Duration
 	// Instrumentation selects the tracer provider, propagator and meter
-	// provider of the stats handler (ServerStats), which continues the
+	// provider of the per-call telemetry (ServerStats, run by the
+	// interceptors), which continues the
 	// caller's trace (the REST gateway's, or any traceparent in the metadata)
 	// and puts the span in the context every interceptor and handler logs with.
 	Instrumentation telemetry.Instrumentation
@@ -57,23 +57,24 @@ func NewServer(c ServerConfig) *grpc.Server {
 		c.LogEvery = DefaultLogEvery
 	}
 	lim := NewLogLimiter(c.LogEvery)
-	var sh stats.Handler
-	if ss, err := NewServerStats(c.Instrumentation); err == nil {
-		sh = ss
+	// The span and duration of each call come from the interceptors
+	// (ServerStats); otelgrpc's stats handler only if they cannot be built.
+	var stream []grpc.StreamServerInterceptor
+	var opts []grpc.ServerOption
+	st, err := NewServerStats(c.Instrumentation)
+	if err != nil {
+		c.Logger.Warn("gRPC telemetry: falling back to otelgrpc's stats handler", slog.String("error", err.Error()))
+		st = nil
+		opts = append(opts, grpc.StatsHandler(otelgrpc.NewServerHandler(c.Instrumentation.GRPC()...)))
 	} else {
-		c.Logger.Warn("gRPC stats handler: falling back to otelgrpc", slog.String("error", err.Error()))
-		sh = otelgrpc.NewServerHandler(c.Instrumentation.GRPC()...)
+		stream = append(stream, TelemetryStream(st))
 	}
-	s := grpc.NewServer(
-		grpc.StatsHandler(sh),
-		// Logging, recovery and the default deadline in one interceptor
-		// (ServerUnary): no chain closures per call.
-		grpc.UnaryInterceptor(ServerUnary(c.Logger, lim, c.DefaultTimeout)),
-		grpc.ChainStreamInterceptor(
-			LoggingStream(c.Logger, lim),
-			RecoveryStream(c.Logger),
-			DeadlineStream(c.DefaultTimeout),
-		),
+	// Telemetry, logging, recovery and the default deadline in one unary
+	// interceptor (ServerUnary): no chain closures per call.
+	stream = append(stream, LoggingStream(c.Logger, lim), RecoveryStream(c.Logger), DeadlineStream(c.DefaultTimeout))
+	s := grpc.NewServer(append(opts,
+		grpc.UnaryInterceptor(ServerUnary(c.Logger, lim, c.DefaultTimeout, st)),
+		grpc.ChainStreamInterceptor(stream...),
 		// Clients may ping every 5s (grpc-go clients commonly use 10s).
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
 			MinTime:             5 * time.Second,
@@ -95,7 +96,7 @@ func NewServer(c ServerConfig) *grpc.Server {
 		// (runtime.morestack/copystack were 13% of the CPU profile). When all
 		// workers are busy, grpc-go falls back to a new goroutine.
 		grpc.NumStreamWorkers(StreamWorkers()),
-	)
+	)...)
 	userv1.RegisterUserServiceServer(s, c.Handler)
 	healthpb.RegisterHealthServer(s, c.Health.Server())
 	reflection.Register(s)

@@ -16,14 +16,14 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/example/user-platform/services/user-service/internal/infrastructure/telemetry"
 )
 
-// TestServerStats: one call through the handler as grpc-go drives it
-// (TagRPC, InHeader, End): the span continues the caller's trace and carries
+// TestServerStats: one call through Start and End as the interceptors drive
+// them: the span continues the caller's trace and carries
 // otelgrpc's attributes and status rules when sampled; the duration is
 // recorded with rpc.method, rpc.system.name, rpc.response.status_code and,
 // for server errors only, error.type.
@@ -62,14 +62,13 @@ func TestServerStats(t *testing.T) {
 			}
 			ctx := metadata.NewIncomingContext(context.Background(),
 				metadata.Pairs("traceparent", "00-"+traceID+"-"+parentID+"-"+flags, "other", "x"))
-			ctx = h.TagRPC(ctx, &stats.RPCTagInfo{FullMethodName: "/user.v1.UserService/GetUser"})
+			ctx = peer.NewContext(ctx, &peer.Peer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50051}})
+			ctx, span := h.Start(ctx, "/user.v1.UserService/GetUser")
 			sc := trace.SpanContextFromContext(ctx)
 			if sc.TraceID().String() != traceID {
 				t.Fatalf("span context %v does not continue trace %s", sc, traceID)
 			}
-			begin := time.Now()
-			h.HandleRPC(ctx, &stats.InHeader{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50051}})
-			h.HandleRPC(ctx, &stats.End{BeginTime: begin, EndTime: begin.Add(30 * time.Millisecond), Error: tt.err})
+			h.End(ctx, span, "/user.v1.UserService/GetUser", 30*time.Millisecond, tt.err)
 
 			got := spans.GetSpans()
 			if !tt.sampled {
