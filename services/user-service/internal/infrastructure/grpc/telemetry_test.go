@@ -101,7 +101,7 @@ func TestTelemetryThroughRealServer(t *testing.T) {
 		}
 		attrs := map[attribute.Key]string{}
 		for _, a := range s.Attributes {
-			attrs[a.Key] = a.Value.Emit()
+			attrs[a.Key] = a.Value.String()
 		}
 		got[s.Name] = attrs
 	}
