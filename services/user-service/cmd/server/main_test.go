@@ -104,17 +104,6 @@ func TestSIGTERMDrainsInFlightCalls(t *testing.T) {
 	cmd, exited, logs := srv.cmd, srv.exited, srv.logs
 	addr := addrs.GRPC
 	const drain = 2 * time.Second
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			if err := <-exited; err != nil {
-				t.Logf("killed server: %v", err)
-			}
-		}
-		if t.Failed() {
-			t.Logf("server logs:\n%s", logs.String())
-		}
-	}()
 
 	conn, err := grpc.NewClient("passthrough:///"+addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -282,19 +271,8 @@ func TestHugeRESTBodyRejectedWithoutBuffering(t *testing.T) {
 	srv, addrs := startServer(t,
 		"DATABASE_URL="+dsn, "LOG_LEVEL=info", "DB_MIN_CONNS=1", "SHUTDOWN_DRAIN_SECONDS=0",
 	)
-	cmd, exited, logs := srv.cmd, srv.exited, srv.logs
+	cmd, exited := srv.cmd, srv.exited
 	base := "http://" + addrs.HTTP
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			if err := <-exited; err != nil {
-				t.Logf("killed server: %v", err)
-			}
-		}
-		if t.Failed() {
-			t.Logf("server logs:\n%s", logs.String())
-		}
-	}()
 
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second}}
 	defer client.CloseIdleConnections()

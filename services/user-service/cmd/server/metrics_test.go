@@ -143,20 +143,10 @@ func getMetrics(t *testing.T, addr string) string {
 func TestMetricsEndpointCountsCalls(t *testing.T) {
 	dsn := testutil.NewDatabase(t, "TEST_DATABASE_URL")
 	redisAddr := testutil.Env(t, "TEST_REDIS_ADDR")
-	srv, addrs := startServer(t,
+	_, addrs := startServer(t,
 		"DATABASE_URL="+dsn, "REDIS_ADDR="+redisAddr,
 		"LOG_LEVEL=info", "DB_MIN_CONNS=1", "DB_MAX_CONNS=4", "SHUTDOWN_DRAIN_SECONDS=0",
 	)
-	cmd, exited, logs := srv.cmd, srv.exited, srv.logs
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		if err := <-exited; err != nil {
-			t.Logf("killed server: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server logs:\n%s", logs.String())
-		}
-	})
 
 	conn, err := grpc.NewClient("passthrough:///"+addrs.GRPC,
 		grpc.WithTransportCredentials(insecure.NewCredentials()))

@@ -20,7 +20,8 @@ import (
 type serverProc struct {
 	cmd    *exec.Cmd
 	logs   *serverLog
-	exited chan error
+	exited chan error    // the exit status, once (a reader that needs it again puts it back)
+	done   chan struct{} // closed when the process has exited
 }
 
 // listenAddrs are the loopback addresses of a started server's listeners.
@@ -29,17 +30,22 @@ type listenAddrs struct {
 }
 
 // launchServer starts the binary with env (which must not set the ports) and
-// returns at once; wait for it with serving.
+// returns at once; wait for it with serving. The process is killed at the
+// end of the test if it still runs.
 func launchServer(t *testing.T, env ...string) *serverProc {
 	t.Helper()
-	p := &serverProc{logs: newServerLog(), exited: make(chan error, 1)}
+	p := &serverProc{logs: newServerLog(), exited: make(chan error, 1), done: make(chan struct{})}
 	p.cmd = exec.Command(binary)
 	p.cmd.Env = append([]string{"GRPC_PORT=0", "HTTP_PORT=0", "METRICS_PORT=0"}, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.exited <- p.cmd.Wait() }()
+	go func() {
+		p.exited <- p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(p.kill)
 	return p
 }
 
@@ -60,26 +66,30 @@ func (p *serverProc) serving(timeout time.Duration) (listenAddrs, error) {
 }
 
 // startServer launches the binary and waits until it serves; the test fails
-// with the server's log when it does not.
+// with the server's log when it does not, and prints the log at its end when
+// it failed later.
 func startServer(t *testing.T, env ...string) (*serverProc, listenAddrs) {
 	t.Helper()
 	p := launchServer(t, env...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server logs:\n%s", p.logs)
+		}
+	})
 	a, err := p.serving(20 * time.Second)
 	if err != nil {
-		p.kill()
-		t.Fatalf("server: %v\n%s", err, p.logs)
+		t.Fatalf("server: %v", err)
 	}
 	return p, a
 }
 
-// kill ends the process if it still runs and waits for it.
+// kill ends the process if it still runs and waits until it has exited.
 func (p *serverProc) kill() {
 	select {
-	case err := <-p.exited:
-		p.exited <- err
+	case <-p.done:
 	default:
 		_ = p.cmd.Process.Kill()
-		p.exited <- <-p.exited
+		<-p.done
 	}
 }
 

@@ -47,15 +47,6 @@ func TestShutdownWorstCaseEndsBeforeGrace(t *testing.T) {
 	)
 	cmd, exited, logs := srv.cmd, srv.exited, srv.logs
 	addr := addrs.GRPC
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			t.Logf("killed server: %v", <-exited)
-		}
-		if t.Failed() {
-			t.Logf("server logs:\n%s", logs.String())
-		}
-	}()
 
 	conn, err := grpc.NewClient("passthrough:///"+addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
