@@ -4,6 +4,7 @@
  * node:util parseArgs (strict: an unknown option or a missing value is an error), and the
  * program must be an executable file.
  */
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -53,4 +54,41 @@ export function parseCheckArgs(argv: readonly string[], spec: CheckArgsSpec): Ch
     environments: parsed.values.env ?? [],
     ...(scrape === undefined ? {} : { scrape }),
   };
+}
+
+/** What one run of the checked program returned (the fields of spawnSync's result that count). */
+export interface ProgramRun {
+  readonly status: number | null;
+  readonly stderr: string;
+  readonly stdout: string;
+  readonly error?: Error;
+}
+
+/** Runs `program args...` with exactly `env`, text output, killed after `timeoutMs`. */
+export function spawnProgram(
+  program: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): ProgramRun {
+  const result = spawnSync(program, [...args], { env, encoding: 'utf8', timeout: timeoutMs });
+  return {
+    status: result.status,
+    stderr: result.stderr,
+    stdout: result.stdout,
+    ...(result.error === undefined ? {} : { error: result.error }),
+  };
+}
+
+/** What a run says: accepted when it started and exited 0; its output is the spawn error, stderr and stdout. */
+export function verdictOf(run: ProgramRun): {
+  readonly accepted: boolean;
+  readonly exitCode: number | null;
+  readonly output: string;
+} {
+  const output = [run.error?.message, run.stderr, run.stdout]
+    .filter((s): s is string => s !== undefined && s.trim() !== '')
+    .join('\n')
+    .trim();
+  return { accepted: run.error === undefined && run.status === 0, exitCode: run.status, output };
 }

@@ -5,14 +5,13 @@
  * (a pipeline naming an unknown processor), which must be refused. Exit 0 when every environment
  * is accepted and the broken copy refused; 1 naming what went wrong; 2 on usage.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadEnvironments, selectEnvironments } from '../config/load';
 import { OTEL_CONFIG_PATH, OTEL_NAMES, OTEL_POD_IP_ENV } from '../model/otel';
-import { parseCheckArgs } from './check-args';
+import { parseCheckArgs, spawnProgram, verdictOf, type ProgramRun } from './check-args';
 import { renderEnvironments, type KubeObject } from './render';
 
 /** The collector configuration file an environment mounts, or undefined when it has no collector. */
@@ -54,25 +53,16 @@ export interface ValidateResult {
 }
 
 /** Runs `<binary> validate --config=file:<path>`. */
-export type Validator = (
-  binary: string,
-  configPath: string,
-) => { status: number | null; stderr: string; stdout: string; error?: Error };
+export type Validator = (binary: string, configPath: string) => ProgramRun;
 
-const spawnValidator: Validator = (binary, configPath) => {
-  const result = spawnSync(binary, ['validate', `--config=file:${configPath}`], {
+const spawnValidator: Validator = (binary, configPath) =>
+  spawnProgram(
+    binary,
+    ['validate', `--config=file:${configPath}`],
     // The pod gets its IP from the downward API; any address parses the same.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', [OTEL_POD_IP_ENV]: '10.0.0.10' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return {
-    status: result.status,
-    stderr: result.stderr,
-    stdout: result.stdout,
-    ...(result.error === undefined ? {} : { error: result.error }),
-  };
-};
+    { PATH: process.env.PATH ?? '/usr/bin:/bin', [OTEL_POD_IP_ENV]: '10.0.0.10' },
+    60_000,
+  );
 
 /** Validates each named configuration file, each in its own temporary folder. */
 export function validateConfigs(
@@ -85,17 +75,7 @@ export function validateConfigs(
     return files.map(({ name, file }) => {
       const path = join(dir, `${name}.yaml`);
       writeFileSync(path, file);
-      const result = validate(binary, path);
-      const output = [result.error?.message, result.stderr, result.stdout]
-        .filter((s): s is string => s !== undefined && s.trim() !== '')
-        .join('\n')
-        .trim();
-      return {
-        name,
-        accepted: result.error === undefined && result.status === 0,
-        exitCode: result.status,
-        output,
-      };
+      return { name, ...verdictOf(validate(binary, path)) };
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

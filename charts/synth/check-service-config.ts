@@ -4,12 +4,11 @@
  * (ConfigMap entries and env of the Deployment, secrets as fixture files in a temporary
  * folder). Exit 0 when every environment is accepted; 1 naming each refused one; 2 on usage.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnvironments, selectEnvironments } from '../config/load';
-import { parseCheckArgs } from './check-args';
+import { parseCheckArgs, spawnProgram, verdictOf, type ProgramRun } from './check-args';
 import { renderEnvironments, type KubeObject } from './render';
 import { mountedSecretKeys, serviceProcessEnv } from './service-env';
 
@@ -42,29 +41,9 @@ export interface CheckResult {
 }
 
 /** Runs `<binary> --check-config` with exactly the environment of the pod. */
-export type Runner = (
-  binary: string,
-  env: Record<string, string>,
-) => {
-  status: number | null;
-  stderr: string;
-  stdout: string;
-  error?: Error;
-};
+export type Runner = (binary: string, env: Record<string, string>) => ProgramRun;
 
-const spawnRunner: Runner = (binary, env) => {
-  const result = spawnSync(binary, ['--check-config'], {
-    env,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return {
-    status: result.status,
-    stderr: result.stderr,
-    stdout: result.stdout,
-    ...(result.error === undefined ? {} : { error: result.error }),
-  };
-};
+const spawnRunner: Runner = (binary, env) => spawnProgram(binary, ['--check-config'], env, 30_000);
 
 /** Checks each environment: its own temporary folder of fixture secrets, removed afterwards. */
 export function checkEnvironments(
@@ -76,17 +55,7 @@ export function checkEnvironments(
     const dir = mkdtempSync(join(tmpdir(), `check-config-${name}-`));
     try {
       writeSecretFixtures(objects, dir);
-      const result = run(binary, serviceProcessEnv(objects, dir));
-      const output = [result.error?.message, result.stderr, result.stdout]
-        .filter((s): s is string => s !== undefined && s.trim() !== '')
-        .join('\n')
-        .trim();
-      return {
-        environment: name,
-        accepted: result.error === undefined && result.status === 0,
-        exitCode: result.status,
-        output,
-      };
+      return { environment: name, ...verdictOf(run(binary, serviceProcessEnv(objects, dir))) };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
